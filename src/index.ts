@@ -1,1 +1,44 @@
+/**
+ * venice-ipc: Venice IPC (Venice 1.12.71) for Node.js. This file lists every public export.
+ */
 export * from './errors.js';
+export { parseSize, formatSize, type SizeValue } from './util/units.js';
+export { MessageType, ResponseStatus, type MessageTypeName, type ResponseStatusName } from './protocol/codes.js';
+export {
+  JSON_MIMETYPE,
+  DEFAULT_MESSAGE_TIMEOUT,
+  isMessage,
+  type Message,
+  type MessageFields,
+  type MessageFieldName,
+  type MessageObject,
+} from './message/message.js';
+export type { JsonValue } from './message/json.js';
+export {
+  createMessage,
+  plainTextMessage,
+  textMessage,
+  binaryMessage,
+  jsonMessage,
+  veniceMessage,
+  type ExpiresIn,
+  type ExpiryUnit,
+  type MessageInit,
+  type MessageOptions,
+} from './message/factories.js';
+export { queueNameProblem, validateQueueName } from './message/validate.js';
+export { parseUri, formatEndpoint, type Endpoint, type EndpointOptions } from './transport/endpoint.js';
+export { createServer, connectionErrorChannel, type Server } from './server/server.js';
+export {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_QUEUES,
+  type Handler,
+  type HandlerContext,
+  type ServerOptions,
+  type ServerSettings,
+} from './server/options.js';
+export type { ServerStats } from './server/stats.js';
+export { connect, type Client, type RequestOptions } from './client/client.js';
+export { DEFAULT_REQUEST_TIMEOUT, type ClientOptions } from './client/options.js';
+export type { ServerConfig } from './client/handshake.js';

@@ -1,0 +1,76 @@
+import { ErrorCode, ProtocolError } from '../errors.js';
+
+/**
+ * The fixed 34-byte message header (WIRE §2.1), big-endian:
+ *
+ * | off | size | field                         |
+ * |----:|-----:|-------------------------------|
+ * |   0 |    2 | magic `76 6E` ("vn")          |
+ * |   2 |    4 | version = 1                   |
+ * |   6 |    2 | compressed flag (0/1)         |
+ * |   8 |    2 | encrypted flag (0/1)          |
+ * |  10 |    8 | timestamp, ms since epoch     |
+ * |  18 |    8 | expiresAt, ms or -1           |
+ * |  26 |    8 | timeout, ms or -1             |
+ */
+export const HEADER_SIZE = 34;
+/** Protocol version carried in every header. */
+export const PROTOCOL_VERSION = 1;
+const MAGIC_1 = 0x76; // 'v'
+const MAGIC_2 = 0x6e; // 'n'
+
+/** Header fields. */
+export interface Header {
+  readonly compressed: boolean;
+  readonly encrypted: boolean;
+  readonly timestamp: number;
+  readonly expiresAt: number;
+  readonly timeout: number;
+}
+
+/** Writes a header into `target` at `offset` (34 bytes). */
+export function writeHeader(target: Buffer, offset: number, h: Header): void {
+  target[offset] = MAGIC_1;
+  target[offset + 1] = MAGIC_2;
+  target.writeInt32BE(PROTOCOL_VERSION, offset + 2);
+  target.writeInt16BE(h.compressed ? 1 : 0, offset + 6);
+  target.writeInt16BE(h.encrypted ? 1 : 0, offset + 8);
+  target.writeBigInt64BE(BigInt(h.timestamp), offset + 10);
+  target.writeBigInt64BE(BigInt(h.expiresAt), offset + 18);
+  target.writeBigInt64BE(BigInt(h.timeout), offset + 26);
+}
+
+/**
+ * Parses and validates the 34 header bytes at `offset`. Magic and version are checked first,
+ * then the flags (WIRE §2.6 allows that order; the outcome, a closed connection, is the same).
+ * Values are normalised as Java does: timestamp <= 0 → `now`, negative expiresAt/timeout → -1.
+ */
+export function readHeader(buf: Buffer, offset: number, now: () => number = Date.now): Header {
+  if (buf[offset] !== MAGIC_1 || buf[offset + 1] !== MAGIC_2) {
+    throw new ProtocolError(ErrorCode.BAD_MAGIC, 'Received unknown message (bad magic bytes)!');
+  }
+  const version = buf.readInt32BE(offset + 2);
+  if (version !== PROTOCOL_VERSION) {
+    throw new ProtocolError(ErrorCode.BAD_VERSION, `Received message with unsupported protocol version ${version}!`);
+  }
+  const compressed = readFlag(buf, offset + 6);
+  const encrypted = readFlag(buf, offset + 8);
+  const timestamp = Number(buf.readBigInt64BE(offset + 10));
+  const expiresAt = Number(buf.readBigInt64BE(offset + 18));
+  const timeout = Number(buf.readBigInt64BE(offset + 26));
+  return {
+    compressed,
+    encrypted,
+    timestamp: timestamp <= 0 ? now() : timestamp,
+    expiresAt: expiresAt < 0 ? -1 : expiresAt,
+    timeout: timeout < 0 ? -1 : timeout,
+  };
+}
+
+function readFlag(buf: Buffer, offset: number): boolean {
+  const v = buf.readInt16BE(offset);
+  if (v !== 0 && v !== 1) {
+    throw new ProtocolError(ErrorCode.BAD_FLAG, `Illegal IPC message boolean value ${v} in the header`);
+  }
+  return v === 1;
+}

@@ -1,0 +1,125 @@
+import { ErrorCode, ProtocolError } from '../errors.js';
+import type { MessageFields } from '../message/message.js';
+import {
+  javaTrim,
+  MAX_CHARSET_LENGTH,
+  MAX_MIMETYPE_LENGTH,
+  MAX_TOPICS,
+  normaliseUuid,
+  topicProblem,
+} from '../message/validate.js';
+import { MessageType, ResponseStatus, messageTypeName, responseStatusName } from './codes.js';
+
+/**
+ * The metadata text (WIRE §3): exactly 12 lines joined by LF, no trailing terminator:
+ * oneway, durable, subscriptionReply, requestId, type, status, queueName, replyToQueueName,
+ * topics (comma-joined), mimetype, charset (empty = binary), id.
+ */
+export const METADATA_LINES = 12;
+
+/** Metadata fields (everything of a message except the header values and the payload). */
+export type MetadataFields = Pick<
+  MessageFields,
+  | 'oneway'
+  | 'durable'
+  | 'subscriptionReply'
+  | 'requestId'
+  | 'type'
+  | 'status'
+  | 'queueName'
+  | 'replyToQueueName'
+  | 'topics'
+  | 'mimetype'
+  | 'charset'
+  | 'id'
+>;
+
+/** Builds the metadata text. Values were validated when the message was built. */
+export function encodeMetadata(m: MetadataFields): string {
+  return (
+    (m.oneway ? '1\n' : '0\n') +
+    (m.durable ? '1\n' : '0\n') +
+    (m.subscriptionReply ? '1\n' : '0\n') +
+    (m.requestId ?? '') + '\n' +
+    MessageType[m.type] + '\n' +
+    ResponseStatus[m.status] + '\n' +
+    (m.queueName ?? '') + '\n' +
+    (m.replyToQueueName ?? '') + '\n' +
+    m.topics.join(',') + '\n' +
+    m.mimetype + '\n' +
+    (m.charset ?? '') + '\n' +
+    m.id
+  );
+}
+
+function bad(why: string): never {
+  throw new ProtocolError(ErrorCode.BAD_METADATA, `Failed to decode the message meta data: ${why}`);
+}
+
+/** Splits like Java's BufferedReader.lines(): LF, CR or CRLF; one final terminator ignored. */
+export function splitLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split(/\r\n|\r|\n/);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+const INT = /^[+-]?[0-9]+$/;
+
+function parseCode(line: string, what: string): number {
+  if (!INT.test(line)) bad(`${what} '${line.slice(0, 20)}' is not an integer`);
+  return Number(line);
+}
+
+/** Decodes the topic line like Java (split at ` *, *`, trailing empties dropped, de-duplicated). */
+export function decodeTopics(line: string): readonly string[] {
+  const pieces = line.split(/ *, */);
+  while (pieces.length > 0 && pieces[pieces.length - 1] === '') pieces.pop();
+  if (pieces.length === 0) bad('no topic');
+  if (pieces.length > MAX_TOPICS) bad(`more than ${MAX_TOPICS} topics`);
+  const out: string[] = [];
+  for (const t of pieces) {
+    const problem = topicProblem(t);
+    if (problem !== undefined) bad(`invalid topic: ${problem}`);
+    if (!out.includes(t)) out.push(t);
+  }
+  return out;
+}
+
+/** Parses metadata text; any violation → ProtocolError (the connection must be closed). */
+export function decodeMetadata(text: string): MetadataFields {
+  const lines = splitLines(text);
+  if (lines.length !== METADATA_LINES) bad(`got ${lines.length} lines instead of ${METADATA_LINES}`);
+  const [oneway, durable, subReply, requestId, type, status, queue, replyTo, topics, mimetype, charset, id] = lines as [
+    string, string, string, string, string, string, string, string, string, string, string, string,
+  ];
+  const typeCode = parseCode(type, 'message type');
+  const typeName = messageTypeName(typeCode);
+  if (typeName === undefined) throw new ProtocolError(ErrorCode.UNKNOWN_TYPE, `Unknown message type code ${typeCode}`);
+  const statusCode = parseCode(status, 'response status');
+  const statusName = responseStatusName(statusCode);
+  if (statusName === undefined) throw new ProtocolError(ErrorCode.UNKNOWN_STATUS, `Unknown response status code ${statusCode}`);
+  if (mimetype.length > MAX_MIMETYPE_LENGTH) bad('mimetype longer than 100 characters');
+  const cs = javaTrim(charset);
+  if (cs.length > MAX_CHARSET_LENGTH) bad('charset longer than 50 characters');
+  const uuid = normaliseUuid(javaTrim(id));
+  if (uuid === undefined) bad('invalid message id');
+  return {
+    oneway: oneway === '1',
+    durable: durable === '1',
+    subscriptionReply: subReply === '1',
+    requestId: orNull(javaTrim(requestId)),
+    type: typeName,
+    status: statusName,
+    queueName: orNull(javaTrim(queue)),
+    replyToQueueName: orNull(javaTrim(replyTo)),
+    topics: decodeTopics(topics),
+    mimetype,
+    charset: orNull(cs),
+    id: uuid,
+  };
+}
+
+function orNull(s: string): string | null {
+  return s === '' ? null : s;
+}

@@ -1,0 +1,131 @@
+import { ArgumentError, ErrorCode } from '../errors.js';
+import type { Message } from '../message/message.js';
+import { MAX_MESSAGE_SIZE_LIMIT } from '../transport/message-codec.js';
+import { resolveEndpoint, type Endpoint, type EndpointOptions } from '../transport/endpoint.js';
+import { parseSize, type SizeValue } from '../util/units.js';
+
+/** What a handler gets besides the request. */
+export interface HandlerContext {
+  /** Aborts when the requesting client disconnects or the server shuts down. */
+  readonly signal: AbortSignal;
+  /** Authenticated user name, or `anon`. */
+  readonly principal: string;
+  /** Server-unique number of the connection. */
+  readonly connectionId: number;
+}
+
+/**
+ * A request handler: returns the response message, or nothing for an empty OK response.
+ * Throwing produces a HANDLER_ERROR response. May be async.
+ */
+export type Handler = (
+  request: Message,
+  ctx: HandlerContext,
+) => Message | null | undefined | void | Promise<Message | null | undefined | void>;
+
+/** Server options. */
+export interface ServerOptions extends EndpointOptions {
+  /** Request handler for send/receive. Defaults to none (requests get HANDLER_ERROR). */
+  readonly handler?: Handler;
+  /** Maximum parallel connections; one more is closed at once. Defaults to 20. */
+  readonly maxConnections?: number;
+  /** Maximum message size, 2 KB … 250 MB (number or `"20MB"`); smaller values are raised to 2 KB. Defaults to 20 MB. */
+  readonly maxMessageSize?: SizeValue;
+  /** Maximum number of regular queues, and of temporary queues per connection (1–20). Defaults to 20. */
+  readonly maxQueues?: number;
+  /** Compress payloads at least this large (number or unit string); -1 = off. Defaults to -1. */
+  readonly compressCutoffSize?: SizeValue;
+  /** Whether clients may create/remove queues and ask for queue status. Defaults to true. */
+  readonly permitClientQueueMgmt?: boolean;
+  /** Require encryption (Diffie-Hellman + AES-256-GCM) on every connection. Defaults to false. */
+  readonly encrypt?: boolean;
+  /** Seconds between client heartbeats advertised to clients; 0 = none. Defaults to 0. */
+  readonly heartbeatInterval?: number;
+  /** Deadline in ms for in-flight requests when the server closes. Defaults to 5000. */
+  readonly closeTimeout?: number;
+  /** Requests of one connection processed at once before reading pauses. Defaults to 256. */
+  readonly maxInFlightPerConnection?: number;
+  /** Called with each error that closed a connection (the server keeps running). */
+  readonly onConnectionError?: (err: Error, info: { connectionId: number; remote: string }) => void;
+}
+
+/** Default maximum message size: 20 MiB. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 20 * 1024 * 1024;
+/** Smallest allowed maximum message size: 2 KiB. */
+export const MIN_MAX_MESSAGE_SIZE = 2048;
+/** Default connection limit. */
+export const DEFAULT_MAX_CONNECTIONS = 20;
+/** Default and upper limit of maxQueues. */
+export const DEFAULT_MAX_QUEUES = 20;
+/** Default graceful-close deadline, ms. */
+export const DEFAULT_CLOSE_TIMEOUT = 5000;
+/** Default in-flight requests per connection. */
+export const DEFAULT_MAX_IN_FLIGHT = 256;
+/** Size of the per-connection error ring (SEMANTICS §12.3). */
+export const ERROR_QUEUE_CAPACITY = 50;
+
+/** Validated server settings. */
+export interface ServerSettings {
+  readonly endpoint: Endpoint;
+  readonly handler: Handler | undefined;
+  readonly maxConnections: number;
+  readonly maxMessageSize: number;
+  readonly maxQueues: number;
+  readonly compressCutoffSize: number;
+  readonly permitClientQueueMgmt: boolean;
+  readonly encrypt: boolean;
+  readonly heartbeatInterval: number;
+  readonly closeTimeout: number;
+  readonly maxInFlightPerConnection: number;
+  readonly onConnectionError: ServerOptions['onConnectionError'];
+}
+
+function opt(msg: string): never {
+  throw new ArgumentError(ErrorCode.INVALID_OPTION, msg);
+}
+
+function positiveInt(v: unknown, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) opt(`${name} must be a positive integer`);
+  return v;
+}
+
+function bool(v: unknown, name: string, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') opt(`${name} must be a boolean`);
+  return v;
+}
+
+/** Validates options once; the caller's object is never written to. */
+export function resolveServerSettings(o: Readonly<ServerOptions>): ServerSettings {
+  if (o === null || typeof o !== 'object') opt('createServer expects an options object');
+  if (o.handler !== undefined && typeof o.handler !== 'function') opt('handler must be a function');
+  let maxMessageSize = o.maxMessageSize === undefined ? DEFAULT_MAX_MESSAGE_SIZE : parseSize(o.maxMessageSize, 'maxMessageSize');
+  if (maxMessageSize <= 0) maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+  if (maxMessageSize > MAX_MESSAGE_SIZE_LIMIT) {
+    throw new ArgumentError(ErrorCode.INVALID_SIZE, `The maximum message size is limited to ${MAX_MESSAGE_SIZE_LIMIT} bytes!`);
+  }
+  maxMessageSize = Math.max(MIN_MAX_MESSAGE_SIZE, maxMessageSize);
+  const cutoff = o.compressCutoffSize === undefined ? -1 : parseSize(o.compressCutoffSize, 'compressCutoffSize');
+  const maxQueues = positiveInt(o.maxQueues, 'maxQueues', DEFAULT_MAX_QUEUES);
+  if (maxQueues > DEFAULT_MAX_QUEUES) opt(`maxQueues must be between 1 and ${DEFAULT_MAX_QUEUES}`);
+  const hb = o.heartbeatInterval ?? 0;
+  if (typeof hb !== 'number' || !Number.isSafeInteger(hb) || hb < 0) opt('heartbeatInterval must be a non-negative integer (seconds)');
+  const closeTimeout = o.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+  if (typeof closeTimeout !== 'number' || !(closeTimeout >= 0)) opt('closeTimeout must be a non-negative number of ms');
+  if (o.onConnectionError !== undefined && typeof o.onConnectionError !== 'function') opt('onConnectionError must be a function');
+  return {
+    endpoint: resolveEndpoint(o, 'server'),
+    handler: o.handler,
+    maxConnections: positiveInt(o.maxConnections, 'maxConnections', DEFAULT_MAX_CONNECTIONS),
+    maxMessageSize,
+    maxQueues,
+    compressCutoffSize: cutoff < 0 ? -1 : cutoff,
+    permitClientQueueMgmt: bool(o.permitClientQueueMgmt, 'permitClientQueueMgmt', true),
+    encrypt: bool(o.encrypt, 'encrypt', false),
+    heartbeatInterval: hb,
+    closeTimeout,
+    maxInFlightPerConnection: positiveInt(o.maxInFlightPerConnection, 'maxInFlightPerConnection', DEFAULT_MAX_IN_FLIGHT),
+    onConnectionError: o.onConnectionError,
+  };
+}

@@ -1,0 +1,70 @@
+import { isMessage, type Message } from '../message/message.js';
+import type { DispatchResult, RequestContext } from './core.js';
+import { jsonResponse, replyFrom, textResponse } from './responses.js';
+import { serverStatus, threadPoolStatistics } from './status.js';
+
+/** Text of the answer to a REQUEST on a server without handler (SEMANTICS §3.3). */
+export const NO_HANDLER_TEXT = 'Error: There is no handler defined for this server!';
+const SERVER_TOPIC_PREFIX = 'ipc-server/';
+const UNKNOWN_SERVER_TOPIC =
+  'Unknown server request topic. \nValid topics are:\n  \u2022 ipc-server/status\n  \u2022 ipc-server/thread-pool-statistics\n  \u2022 ipc-server/error';
+
+/** Describes a thrown value for a HANDLER_ERROR text without leaking a stack trace. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+/** Answers REQUEST (WIRE §9.1): server topics, else the handler. */
+export function handleRequest(ctx: RequestContext, msg: Message): DispatchResult {
+  if (msg.topic.startsWith(SERVER_TOPIC_PREFIX)) return serverTopic(ctx, msg);
+  const handler = ctx.server.settings.handler;
+  if (handler === undefined) return textResponse(msg, 'HANDLER_ERROR', NO_HANDLER_TEXT);
+  let out: ReturnType<typeof handler>;
+  try {
+    out = handler(msg, { signal: ctx.session.signal, principal: ctx.session.principal, connectionId: ctx.session.id });
+  } catch (err) {
+    return handlerFailed(ctx, msg, err);
+  }
+  if (out instanceof Promise) {
+    return out.then(
+      (res) => handlerResult(ctx, msg, res),
+      (err: unknown) => handlerFailed(ctx, msg, err),
+    );
+  }
+  return handlerResult(ctx, msg, out);
+}
+
+function handlerResult(ctx: RequestContext, req: Message, res: unknown): Message {
+  if (res === null || res === undefined) return textResponse(req, 'OK', '');
+  if (!isMessage(res)) return handlerFailed(ctx, req, new TypeError('The handler returned something that is not a message'));
+  return replyFrom(req, res);
+}
+
+function handlerFailed(ctx: RequestContext, req: Message, err: unknown): Message {
+  const text = `Failed to handle request of type REQUEST!\n${describeError(err)}`;
+  // One-way failures are recorded by the session from the response it drops.
+  if (!req.oneway) ctx.session.recordError(text, req, err);
+  return textResponse(req, 'HANDLER_ERROR', text);
+}
+
+function serverTopic(ctx: RequestContext, msg: Message): Message {
+  switch (msg.topic) {
+    case 'ipc-server/status':
+      return jsonResponse(msg, 'OK', serverStatus(ctx.server, ctx.session));
+    case 'ipc-server/thread-pool-statistics':
+      return jsonResponse(msg, 'OK', threadPoolStatistics(ctx.server), true);
+    case 'ipc-server/error': {
+      const e = ctx.session.takeError();
+      if (e === undefined) return jsonResponse(msg, 'QUEUE_EMPTY', { status: 'no_errors_available' });
+      return jsonResponse(msg, 'OK', {
+        status: 'error',
+        description: e.error.description,
+        exception: e.error.exception,
+        'errors-left': e.left,
+      });
+    }
+    default:
+      return textResponse(msg, 'BAD_REQUEST', UNKNOWN_SERVER_TOPIC);
+  }
+}

@@ -1,0 +1,206 @@
+import { unlink } from 'node:fs/promises';
+import { connect as netConnect, createServer as netCreateServer, type Server as NetServer, type Socket } from 'node:net';
+import { channel } from 'node:diagnostics_channel';
+import { debuglog } from 'node:util';
+import { ConnectionError, ErrorCode, isIpcError } from '../errors.js';
+import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
+import type { ServerCore, ServerFeature, SessionState } from './core.js';
+import { resolveServerSettings, type ServerOptions, type ServerSettings } from './options.js';
+import { ServerSession } from './session.js';
+import { ServerStats } from './stats.js';
+
+const debug = debuglog('venice-ipc');
+/** diagnostics_channel on which the server publishes `{ connectionId, remote, error }` for each connection closed by an error. */
+export const connectionErrorChannel = channel('venice-ipc:server:connection-error');
+
+/** A running Venice IPC server. */
+export interface Server {
+  /** The URI clients connect to (with the real port when port 0 was requested). */
+  readonly uri: string;
+  /** The bound endpoint. */
+  readonly endpoint: Endpoint;
+  /** True while accepting connections. */
+  readonly running: boolean;
+  /** Validated settings. */
+  readonly settings: ServerSettings;
+  /** Counters (SEMANTICS §12) and connection-error accounting. */
+  readonly stats: ServerStats;
+  /** Number of open connections. */
+  readonly connectionCount: number;
+  /**
+   * Stops accepting, lets in-flight requests finish up to `closeTimeout`, closes every
+   * connection and the plugged-in services. Idempotent.
+   */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+class ServerImpl implements Server, ServerCore {
+  readonly settings: ServerSettings;
+  readonly stats = new ServerStats();
+  readonly features = new Map<string, ServerFeature>();
+  readonly sessions = new Set<ServerSession>();
+  readonly #net: NetServer;
+  readonly #shutdown = new AbortController();
+  #endpoint: Endpoint;
+  #running = false;
+  #nextId = 1;
+  #closing: Promise<void> | undefined;
+
+  constructor(settings: ServerSettings) {
+    this.settings = settings;
+    this.#endpoint = settings.endpoint;
+    this.#net = netCreateServer({ noDelay: true }, (s) => this.#accept(s));
+  }
+
+  get endpoint(): Endpoint {
+    return this.#endpoint;
+  }
+
+  get uri(): string {
+    return formatEndpoint(this.#endpoint);
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  get shutdownSignal(): AbortSignal {
+    return this.#shutdown.signal;
+  }
+
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  async listen(): Promise<void> {
+    const e = this.#endpoint;
+    try {
+      await this.#listenOnce();
+    } catch (err) {
+      if (e.kind === 'unix' && (err as NodeJS.ErrnoException).code === 'EADDRINUSE' && !(await isLive(e.path))) {
+        await unlink(e.path).catch(() => undefined); // a stale socket file left by a dead server
+        await this.#listenOnce();
+      } else {
+        throw err;
+      }
+    }
+    const addr = this.#net.address();
+    if (e.kind === 'inet' && addr !== null && typeof addr === 'object') this.#endpoint = { ...e, port: addr.port };
+    this.#running = true;
+  }
+
+  #listenOnce(): Promise<void> {
+    const e = this.#endpoint;
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.#net.once('error', onError);
+      const done = (): void => {
+        this.#net.off('error', onError);
+        resolve();
+      };
+      if (e.kind === 'unix') this.#net.listen(e.path, done);
+      else this.#net.listen({ host: e.host, port: e.port }, done);
+    });
+  }
+
+  #accept(socket: Socket): void {
+    if (!this.#running) {
+      socket.destroy();
+      return;
+    }
+    if (this.sessions.size >= this.settings.maxConnections) {
+      this.stats.connectionsRefused++;
+      debug('refusing connection: %d connections open', this.sessions.size);
+      socket.destroy(); // closed at once (Java leaves it hanging; WIRE §11)
+      return;
+    }
+    socket.on('error', () => undefined); // errors are reported by the session through 'close'
+    this.stats.connectionsAccepted++;
+    const session = new ServerSession(this.#nextId++, socket, this, (s, err) => this.#sessionClosed(s, err));
+    this.sessions.add(session);
+    this.stats.largestConnectionCount = Math.max(this.stats.largestConnectionCount, this.sessions.size);
+  }
+
+  #sessionClosed(session: ServerSession, err: Error | undefined): void {
+    this.sessions.delete(session);
+    this.stats.connectionsClosed++;
+    for (const f of this.features.values()) {
+      try {
+        f.onSessionClosed?.(session as SessionState);
+      } catch (e) {
+        debug('feature cleanup failed: %s', (e as Error).message);
+      }
+    }
+    if (err === undefined) return;
+    const code = isIpcError(err) ? err.code : 'UNKNOWN';
+    this.stats.countConnectionError(code);
+    debug('connection %d (%s) closed: %s %s', session.id, session.remote, code, err.message);
+    if (connectionErrorChannel.hasSubscribers) {
+      connectionErrorChannel.publish({ connectionId: session.id, remote: session.remote, error: err });
+    }
+    this.settings.onConnectionError?.(err, { connectionId: session.id, remote: session.remote });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#running = false;
+    const stopped = new Promise<void>((resolve) => this.#net.close(() => resolve()));
+    const reason = new ConnectionError(ErrorCode.SERVER_CLOSED, 'The server is closing');
+    this.#shutdown.abort(reason); // queue waits end now (QUEUE_ACCESS_INTERRUPTED)
+    for (const s of this.sessions) s.connection.pauseReading('closing');
+    const idle = Promise.all([...this.sessions].map((s) => s.whenIdle()));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.settings.closeTimeout);
+    });
+    await Promise.race([idle, deadline]);
+    clearTimeout(timer);
+    for (const s of this.sessions) s.abort(reason);
+    await Promise.all([...this.sessions].map((s) => s.connection.close(1000)));
+    await stopped;
+    for (const f of this.features.values()) await f.close?.();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function isLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = netConnect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts a server. Resolves once it is listening; rejects with a ConnectionError
+ * (LISTEN_FAILED) when the endpoint cannot be bound, or an ArgumentError for bad options.
+ *
+ * ```ts
+ * await using server = await createServer({ port: 33333, handler: (m) => m });
+ * ```
+ */
+export async function createServer(options: Readonly<ServerOptions>): Promise<Server> {
+  const settings = resolveServerSettings(options);
+  const server = new ServerImpl(settings);
+  try {
+    await server.listen();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const what = e.code === 'EADDRINUSE' ? 'Already running! ' : '';
+    throw new ConnectionError(ErrorCode.LISTEN_FAILED, `${what}Failed to start server on ${formatEndpoint(settings.endpoint)}: ${e.message}`, {
+      cause: err,
+    });
+  }
+  return server;
+}

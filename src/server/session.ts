@@ -1,0 +1,191 @@
+import type { Socket } from 'node:net';
+import { ConnectionError, ErrorCode, isIpcError, MessageError, toError } from '../errors.js';
+import type { Message } from '../message/message.js';
+import { Connection } from '../transport/connection.js';
+import type { MessageCodec } from '../transport/message-codec.js';
+import type { DispatchResult, RecordedError, ServerCore, SessionState } from './core.js';
+import { dispatch, EXCLUSIVE_TYPES } from './dispatch.js';
+import { ERROR_QUEUE_CAPACITY } from './options.js';
+import { describeError } from './request.js';
+import { isRecordedError, textResponse } from './responses.js';
+
+/**
+ * One client connection on the server: its state (SEMANTICS §1), and the request loop.
+ *
+ * Requests are dispatched in arrival order. A request that completes asynchronously (a slow
+ * handler, a queue wait) does not hold back later requests of the same connection, except
+ * the handshake requests (CLIENT_CONFIG, key exchange, login), which later requests wait for.
+ * Reading pauses while `maxInFlightPerConnection` requests are in progress.
+ */
+export class ServerSession implements SessionState {
+  readonly id: number;
+  readonly connection: Connection;
+  readonly remote: string;
+  principal = 'anon';
+  authenticated = false;
+  authFailures = 0;
+  keyExchangeAttempted = false;
+  ackMode: string | undefined;
+  lastHeartbeat = 0;
+  readonly subscriptions = new Set<string>();
+  readonly tempQueues = new Set<string>();
+  readonly #server: ServerCore;
+  readonly #abort = new AbortController();
+  readonly #errors: RecordedError[] = [];
+  readonly #onClosed: (s: ServerSession, err: Error | undefined) => void;
+  #inFlight = 0;
+  #idle: Array<() => void> = [];
+  /** Messages waiting for an exclusive (handshake) request to finish. */
+  #held: Message[] | undefined;
+
+  constructor(id: number, socket: Socket, server: ServerCore, onClosed: (s: ServerSession, err: Error | undefined) => void) {
+    this.id = id;
+    this.#server = server;
+    this.#onClosed = onClosed;
+    this.remote = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix-socket';
+    this.connection = new Connection(
+      socket,
+      { maxMessageSize: server.settings.maxMessageSize },
+      { onMessage: (m) => this.#onMessage(m), onClose: (e) => this.#closed(e) },
+    );
+    this.connection.codec.compressCutoff = server.settings.compressCutoffSize;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Requests in progress on this connection. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  recordError(description: string, request: Message | undefined, exception?: unknown): void {
+    this.#server.stats.responseDiscardedCount++;
+    if (this.#errors.length >= ERROR_QUEUE_CAPACITY) this.#errors.shift();
+    this.#errors.push({ description, request, exception: exception === undefined ? null : describeError(exception) });
+  }
+
+  takeError(): { error: RecordedError; left: number } | undefined {
+    const error = this.#errors.shift();
+    return error === undefined ? undefined : { error, left: this.#errors.length };
+  }
+
+  push(msg: Message): void {
+    this.connection.send(msg);
+  }
+
+  destroy(err: Error): void {
+    this.connection.destroy(err);
+  }
+
+  /** Resolves when no request of this connection is in progress. */
+  whenIdle(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Aborts the handlers' signals (server shutdown). */
+  abort(reason: Error): void {
+    this.#abort.abort(reason);
+  }
+
+  #onMessage(msg: Message): void {
+    if (this.#held !== undefined) {
+      this.#held.push(msg);
+      return;
+    }
+    this.#process(msg);
+  }
+
+  #process(msg: Message): void {
+    if (!this.connection.isOpen) return;
+    this.#inFlight++;
+    if (this.#inFlight >= this.#server.settings.maxInFlightPerConnection) this.connection.pauseReading('inflight');
+    let result: DispatchResult;
+    try {
+      result = dispatch({ server: this.#server, session: this }, msg);
+    } catch (err) {
+      result = this.#internalError(msg, err);
+    }
+    if (!(result instanceof Promise)) {
+      this.#finish(msg, result);
+      return;
+    }
+    const exclusive = EXCLUSIVE_TYPES.has(msg.type);
+    if (exclusive) this.#held = [];
+    result.then(
+      (res) => this.#finish(msg, res),
+      (err: unknown) => this.#finish(msg, this.#internalError(msg, err)),
+    ).finally(() => {
+      if (!exclusive) return;
+      const held = this.#held ?? [];
+      this.#held = undefined;
+      for (let i = 0; i < held.length; i++) {
+        const m = held[i] as Message;
+        this.#onMessage(m);
+        const nowHeld = this.#held as Message[] | undefined; // #onMessage may have started another exclusive request
+        if (nowHeld !== undefined) {
+          nowHeld.push(...held.slice(i + 1));
+          break;
+        }
+      }
+    }).catch((err: unknown) => this.connection.destroy(toError(err))); // a bug; never leave it unhandled
+  }
+
+  #internalError(msg: Message, err: unknown): Message | null {
+    if (isIpcError(err) && err.code === ErrorCode.INTERNAL) this.connection.destroy(err);
+    const text = `Failed to handle request of type ${msg.type}!\n${describeError(err)}`;
+    if (!msg.oneway) this.recordError(text, msg, err);
+    return textResponse(msg, 'HANDLER_ERROR', text);
+  }
+
+  #finish(req: Message, res: Message | null): void {
+    this.#inFlight--;
+    if (this.#inFlight < this.#server.settings.maxInFlightPerConnection) this.connection.resumeReading('inflight');
+    if (this.#inFlight === 0 && this.#idle.length > 0) {
+      const idle = this.#idle;
+      this.#idle = [];
+      for (const f of idle) f();
+    }
+    if (res === null) return;
+    if (req.oneway) {
+      if (isRecordedError(res.status)) this.recordError(safeText(res), req);
+      return;
+    }
+    if (!this.connection.isOpen) return;
+    this.#sendResponse(req, res);
+  }
+
+  #sendResponse(req: Message, res: Message): void {
+    try {
+      this.connection.codec.checkSize(res);
+    } catch (err) {
+      if (!(err instanceof MessageError)) throw err;
+      // Java closes the connection here; we answer with an error the client can act on.
+      const text = `Failed to send the response: ${err.message}`;
+      this.recordError(text, req, err);
+      this.connection.send(textResponse(req, 'HANDLER_ERROR', text));
+      return;
+    }
+    this.connection.send(res);
+  }
+
+  #closed(err: Error | undefined): void {
+    this.#abort.abort(err ?? new ConnectionError(ErrorCode.CONNECTION_CLOSED, 'The client disconnected'));
+    this.#onClosed(this, err);
+  }
+
+  /** Settings of this connection's codec (read by features such as the key exchange). */
+  get codec(): MessageCodec {
+    return this.connection.codec;
+  }
+}
+
+function safeText(m: Message): string {
+  try {
+    return m.text;
+  } catch {
+    return `${m.status} response`;
+  }
+}

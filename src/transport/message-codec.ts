@@ -1,0 +1,142 @@
+import { TextDecoder } from 'node:util';
+import { ASYNC_ZLIB_THRESHOLD, gunzipCapped, gunzipCappedAsync, gzip, gzipAsync } from '../compress/gzip.js';
+import { GCM_OVERHEAD, type SessionCipher } from '../crypto/aes-gcm.js';
+import { CodecError, ErrorCode, MessageError, ProtocolError } from '../errors.js';
+import { messageFromFields, type Message } from '../message/message.js';
+import { HEADER_SIZE, type Header } from '../protocol/header.js';
+import { encodeFrames, headerBytes } from '../protocol/frame-encoder.js';
+import type { FrameLimits, RawFrame } from '../protocol/frame-decoder.js';
+import { decodeMetadata, encodeMetadata } from '../protocol/metadata.js';
+
+/** Largest meta frame accepted (12 short lines; generous for long request ids). */
+export const MAX_META_FRAME = 64 * 1024 + GCM_OVERHEAD;
+/** Hard upper bound of a message size (WIRE §12: 250 MiB). */
+export const MAX_MESSAGE_SIZE_LIMIT = 262_144_000;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Per-message encoding choices. */
+export interface EncodeOptions {
+  /** Force (true) or forbid (false) compression; default: the cutoff rule. */
+  readonly compress?: boolean;
+  /** Send without encryption even when a session key is active (the DH response). */
+  readonly plaintext?: boolean;
+}
+
+/**
+ * Turns messages into wire bytes and back for one connection, applying the payload transforms
+ * in the fixed order of WIRE §2.4: compress, then encrypt (and the reverse on receipt).
+ * Holds the connection's codec state: session cipher, compression cutoff, size limit.
+ */
+export class MessageCodec {
+  /** Active AES-GCM session cipher; once set, plaintext frames are rejected. */
+  cipher: SessionCipher | undefined;
+  /** Compression cutoff in bytes; -1 = never (WIRE §6). */
+  compressCutoff = -1;
+  #maxMessageSize: number;
+
+  constructor(maxMessageSize: number) {
+    this.#maxMessageSize = maxMessageSize;
+  }
+
+  /** The maximum payload size this side accepts. */
+  get maxMessageSize(): number {
+    return this.#maxMessageSize;
+  }
+
+  set maxMessageSize(n: number) {
+    this.#maxMessageSize = n;
+  }
+
+  /** Frame limits for the decoder: payload frames may exceed the max by GZIP/GCM overhead. */
+  frameLimits(): FrameLimits {
+    const max = this.#maxMessageSize;
+    return { maxMetaFrame: MAX_META_FRAME, maxPayloadFrame: max + Math.ceil(max / 1000) + 1024 + GCM_OVERHEAD };
+  }
+
+  /** Bytes a message occupies for the size limit: 34 + meta + payload (WIRE §2.5). */
+  static sizeOf(msg: Message): number {
+    return HEADER_SIZE + Buffer.byteLength(encodeMetadata(msg), 'utf8') + msg.data.length;
+  }
+
+  /** Throws MessageError(MESSAGE_TOO_LARGE) when `msg` exceeds the limit (Java's two checks). */
+  checkSize(msg: Message): void {
+    const max = this.#maxMessageSize;
+    if (msg.data.length > max) {
+      throw new MessageError(ErrorCode.MESSAGE_TOO_LARGE, `The message (${msg.data.length}B) is too large! The limit is at ${max}B`);
+    }
+    const total = MessageCodec.sizeOf(msg);
+    if (total > max) {
+      throw new MessageError(
+        ErrorCode.MESSAGE_TOO_LARGE,
+        `The message size exceeds the configured limit! Limit: ${max}B, total: ${total}B (header ${HEADER_SIZE}B, ` +
+          `meta ${total - HEADER_SIZE - msg.data.length}B, payload ${msg.data.length}B)`,
+      );
+    }
+  }
+
+  /**
+   * Encodes a message. Returns the buffers synchronously unless the payload is large enough
+   * to be compressed off the event loop. The cipher is captured now, so a key installed later
+   * does not affect this message.
+   */
+  encode(msg: Message, opts: EncodeOptions = {}): Buffer[] | Promise<Buffer[]> {
+    const cipher = opts.plaintext === true ? undefined : this.cipher;
+    const compress = opts.compress ?? (this.compressCutoff >= 0 && msg.data.length >= this.compressCutoff);
+    const meta = Buffer.from(encodeMetadata(msg), 'utf8');
+    if (!compress) return finish(msg, meta, msg.data, false, cipher);
+    if (msg.data.length >= ASYNC_ZLIB_THRESHOLD) {
+      return gzipAsync(msg.data).then((z) => finish(msg, meta, z, true, cipher));
+    }
+    return finish(msg, meta, gzip(msg.data), true, cipher);
+  }
+
+  /**
+   * Decodes a raw frame into a message: decrypt, gunzip (capped at the max size), parse the
+   * metadata. Throws (or rejects) with a coded error that must close the connection.
+   */
+  decode(frame: RawFrame): Message | Promise<Message> {
+    const cipher = this.cipher;
+    if (cipher !== undefined && !frame.encrypted) {
+      throw new ProtocolError(ErrorCode.ENCRYPTION_REQUIRED, 'Received an unencrypted message but encryption is mandatory!');
+    }
+    if (cipher === undefined && frame.encrypted) {
+      throw new CodecError(ErrorCode.DECRYPT_FAILED, 'Received an encrypted message but no session key was exchanged');
+    }
+    const metaBytes = cipher === undefined ? frame.meta : cipher.decrypt(frame.meta, frame.headerBytes);
+    let text: string;
+    try {
+      text = utf8.decode(metaBytes);
+    } catch (err) {
+      throw new ProtocolError(ErrorCode.BAD_METADATA, 'The message meta data is not valid UTF-8', { cause: err });
+    }
+    const meta = decodeMetadata(text);
+    let payload = cipher === undefined ? frame.payload : cipher.decrypt(frame.payload);
+    const build = (data: Buffer): Message =>
+      messageFromFields({
+        ...meta,
+        timestamp: frame.timestamp,
+        expiresAtMillis: frame.expiresAt,
+        timeout: frame.timeout,
+        data,
+      });
+    if (!frame.compressed) return build(payload);
+    if (payload.length >= ASYNC_ZLIB_THRESHOLD / 8) {
+      return gunzipCappedAsync(payload, this.#maxMessageSize).then(build);
+    }
+    payload = gunzipCapped(payload, this.#maxMessageSize);
+    return build(payload);
+  }
+}
+
+function finish(msg: Message, meta: Buffer, payload: Buffer, compressed: boolean, cipher: SessionCipher | undefined): Buffer[] {
+  const header: Header = {
+    compressed,
+    encrypted: cipher !== undefined,
+    timestamp: msg.timestamp,
+    expiresAt: msg.expiresAtMillis,
+    timeout: msg.timeout,
+  };
+  if (cipher === undefined) return encodeFrames(header, meta, payload);
+  return encodeFrames(header, cipher.encrypt(meta, headerBytes(header)), cipher.encrypt(payload));
+}
