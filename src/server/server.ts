@@ -7,6 +7,8 @@ import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
 import type { ServerCore, ServerFeature, SessionState } from './core.js';
 import { resolveServerSettings, type ServerOptions, type ServerSettings } from './options.js';
 import { ServerSession } from './session.js';
+import type { CreateQueueOptions, QueueStatus } from './queue-registry.js';
+import { createQueueFeature, createQueueOnServer, existsQueueOnServer, QUEUE_FEATURE, queueStatusOnServer, removeQueueOnServer } from './queues.js';
 import { ServerStats } from './stats.js';
 
 const debug = debuglog('venice-ipc');
@@ -27,6 +29,18 @@ export interface Server {
   readonly stats: ServerStats;
   /** Number of open connections. */
   readonly connectionCount: number;
+  /**
+   * Creates a queue (`ipc/create-queue`); an existing name is a no-op. Rejects with a coded
+   * error: invalid name (MessageError), capacity < 1 (QueueError QUEUE_LIMIT), durable circular
+   * (QUEUE_NOT_PERMITTED), durable without write-ahead log (WalError WAL_DISABLED).
+   */
+  createQueue(name: string, opts: Readonly<CreateQueueOptions>): Promise<void>;
+  /** Removes a queue and drops its messages (`ipc/remove-queue`); absent names are fine. */
+  removeQueue(name: string): Promise<void>;
+  /** True when the queue exists (`ipc/exists-queue?`); throws MessageError for an invalid name. */
+  existsQueue(name: string): boolean;
+  /** Status of a queue: name, exists, type, temporary, durable, capacity, size. */
+  queueStatus(name: string): QueueStatus;
   /**
    * Stops accepting, lets in-flight requests finish up to `closeTimeout`, closes every
    * connection and the plugged-in services. Idempotent.
@@ -169,6 +183,22 @@ class ServerImpl implements Server, ServerCore {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+
+  createQueue(name: string, opts: Readonly<CreateQueueOptions>): Promise<void> {
+    return createQueueOnServer(this, name, opts);
+  }
+
+  removeQueue(name: string): Promise<void> {
+    return removeQueueOnServer(this, name);
+  }
+
+  existsQueue(name: string): boolean {
+    return existsQueueOnServer(this, name);
+  }
+
+  queueStatus(name: string): QueueStatus {
+    return queueStatusOnServer(this, name);
+  }
 }
 
 function isLive(path: string): Promise<boolean> {
@@ -193,6 +223,7 @@ function isLive(path: string): Promise<boolean> {
 export async function createServer(options: Readonly<ServerOptions>): Promise<Server> {
   const settings = resolveServerSettings(options);
   const server = new ServerImpl(settings);
+  server.features.set(QUEUE_FEATURE, createQueueFeature());
   try {
     await server.listen();
   } catch (err) {
