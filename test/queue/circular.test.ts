@@ -23,17 +23,17 @@ test('a circular queue never waits: an empty poll answers at once even with a ti
 
 test('a circular queue of capacity 1 keeps only the newest message', () => {
   const q = createQueueStore({ name: 'c', capacity: 1, type: 'CIRCULAR' });
-  q.offer(plainTextMessage(null, 't', 'a'), 0);
-  q.offer(plainTextMessage(null, 't', 'b'), 0);
+  void q.offer(plainTextMessage(null, 't', 'a'), 0);
+  void q.offer(plainTextMessage(null, 't', 'b'), 0);
   assert.deepEqual(texts([q.poll(0) as PollOutcome]), ['b']);
 });
 
 test('a requeued message of a full circular queue counts as evicted (it is the oldest)', () => {
   const q = createQueueStore({ name: 'c', capacity: 2, type: 'CIRCULAR' });
-  q.offer(plainTextMessage(null, 't', 'a'), 0);
-  q.offer(plainTextMessage(null, 't', 'b'), 0);
+  void q.offer(plainTextMessage(null, 't', 'a'), 0);
+  void q.offer(plainTextMessage(null, 't', 'b'), 0);
   const a = q.poll(0) as PollOutcome;
-  q.offer(plainTextMessage(null, 't', 'c'), 0);
+  void q.offer(plainTextMessage(null, 't', 'c'), 0);
   q.requeue((a as { message: Message }).message);
   assert.deepEqual(texts([q.poll(0), q.poll(0), q.poll(0)] as PollOutcome[]), ['b', 'c', 'empty']);
 });
