@@ -86,7 +86,7 @@ export function boundedStoreContract(label: string, make: StoreFactory): void {
 
   test(`${label}: waiting polls are served oldest first`, async () => {
     const q = make(5);
-    const polls = [q.poll(5000), q.poll(5000), q.poll(5000)];
+    const polls = [q.poll(5000), q.poll(5000), q.poll(5000)].map(async (p) => p);
     for (let i = 0; i < 3; i++) await q.offer(msg(i), 0);
     assert.deepEqual((await Promise.all(polls)).map(text), ['m0', 'm1', 'm2']);
   });
