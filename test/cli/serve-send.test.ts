@@ -43,7 +43,7 @@ test('send exits non-zero with a one-line reason on an error status or a failure
   try {
     const r = await runCli(['send', '--uri', server.uri, '--text', 'x']);
     assert.equal(r.code, 1);
-    assert.equal(JSON.parse(r.stdout)['status'], 'HANDLER_ERROR');
+    assert.equal((JSON.parse(r.stdout) as Record<string, unknown>)['status'], 'HANDLER_ERROR');
     assert.equal(r.stderr.trim().split('\n').length, 1);
   } finally {
     await server.stop();
