@@ -56,3 +56,19 @@ test('a failing createQueueLog leaves no log behind', async (t) => {
   assert.equal(wal.queueLog('c'), undefined);
   await wal.createQueueLog('c', 3);
 });
+
+test('creating, compacting and removing a log fsync the directory after the file operation', async (t) => {
+  const dir = await tempDir(t);
+  const fs = new FaultFs();
+  const { wal } = await openWriteAheadLog(dir, { fs });
+  t.after(() => wal.close());
+  const ops = (): string[] => fs.events.filter((e) => ['rename', 'unlink', 'syncDir', 'sync'].includes(e.op)).map((e) => e.op);
+  const log = await wal.createQueueLog('d', 3);
+  assert.deepEqual(ops(), ['sync', 'rename', 'syncDir']);
+  fs.events.length = 0;
+  await log.compact();
+  assert.deepEqual(ops(), ['sync', 'rename', 'syncDir']);
+  fs.events.length = 0;
+  await wal.removeQueueLog('d');
+  assert.deepEqual(ops(), ['unlink', 'syncDir']);
+});
