@@ -42,3 +42,5 @@ export type { ServerStats } from './server/stats.js';
 export { connect, type Client, type RequestOptions } from './client/client.js';
 export { DEFAULT_REQUEST_TIMEOUT, type ClientOptions } from './client/options.js';
 export type { ServerConfig } from './client/handshake.js';
+export { verifyWalDir, dumpWalDir } from './wal/index.js';
+export type { VerifyResult, VerifiedLog, RecoveredQueue, RecoveredEntry, Damage, LogFormat } from './wal/index.js';
