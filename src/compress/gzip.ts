@@ -12,12 +12,13 @@ const gzipPromise = promisify<Uint8Array, ZlibOptions, Buffer>(gzipCb);
 const gunzipPromise = promisify<Uint8Array, ZlibOptions, Buffer>(gunzipCb);
 
 /**
- * Payloads at least this long should be compressed with {@link gzipAsync}: a sync gzip of
- * 64 KiB blocks the event loop for about 0.6 ms, of 128 KiB for about 1.3 ms (measured with
- * `bench/zlib-threshold.ts`, figures in docs/security.md); below it the thread-pool round trip
- * (about 0.2 ms of latency) costs more than it saves.
+ * Payloads at least this long should be compressed with {@link gzipAsync}. A sync gzip of
+ * 32 KiB blocks the event loop for about 0.2 ms (text) to 0.5 ms (incompressible bytes), of
+ * 64 KiB for 0.6 to 1.3 ms (measured with `bench/zlib-threshold.ts`, figures in
+ * docs/security.md); below it the thread-pool round trip (about 0.1–0.2 ms of latency) costs
+ * more than it saves.
  */
-export const ASYNC_ZLIB_THRESHOLD = 64 * 1024;
+export const ASYNC_ZLIB_THRESHOLD = 32 * 1024;
 
 /**
  * Worst-case decompressed size from which {@link gunzipCappedAsync} should be used: inflating
