@@ -7,8 +7,8 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
-import { AuthError, ErrorCode } from '../errors.js';
-import { hashPassword, verifyPassword } from '../crypto/password.js';
+import { ArgumentError, AuthError, ErrorCode } from '../errors.js';
+import { checkPasswordFormat, hashPassword, verifyPassword } from '../crypto/password.js';
 import type { PasswordFormat } from '../crypto/password.js';
 import { formatProperties, parseProperties } from './properties.js';
 
@@ -25,6 +25,9 @@ export interface AuthenticatorOptions {
   /** Stored form for new passwords (`'venice'` is readable by Java servers). Defaults to `'venice'`. */
   readonly format: PasswordFormat;
 }
+
+/** Defaults of {@link AuthenticatorOptions}. */
+export const DEFAULT_AUTHENTICATOR_OPTIONS: Readonly<AuthenticatorOptions> = Object.freeze({ active: true, format: 'venice' });
 
 /** Options of {@link Authenticator.addCredentials}. */
 export interface AddCredentialsOptions {
@@ -154,8 +157,10 @@ class AuthenticatorImpl implements Authenticator {
   #dummy: Promise<string> | undefined;
 
   constructor(options: Readonly<Partial<AuthenticatorOptions>> | undefined) {
-    this.#active = options?.active ?? true;
-    this.#format = options?.format ?? 'venice';
+    const active: unknown = options?.active ?? DEFAULT_AUTHENTICATOR_OPTIONS.active;
+    if (typeof active !== 'boolean') throw new ArgumentError(ErrorCode.INVALID_OPTION, 'Option active must be a boolean');
+    this.#active = active;
+    this.#format = checkPasswordFormat(options?.format ?? DEFAULT_AUTHENTICATOR_OPTIONS.format);
   }
 
   get active(): boolean {
@@ -172,7 +177,8 @@ class AuthenticatorImpl implements Authenticator {
 
   async addCredentials(user: string, password: string, options?: Readonly<Partial<AddCredentialsOptions>>): Promise<void> {
     checkCredentials(user, password);
-    const stored = await hashPassword(password, { format: options?.format ?? this.#format });
+    const format = checkPasswordFormat(options?.format ?? this.#format);
+    const stored = await hashPassword(password, { format });
     this.#credentials.set(user, stored);
   }
 

@@ -12,8 +12,11 @@ import { encodeDhPublicKey, MODP14_BYTES, parseDhPublicKey } from './dh-spki.js'
 
 export { MODP14_BYTES, MODP14_GENERATOR, MODP14_PRIME, parseDhPublicKey } from './dh-spki.js';
 
-/** The fixed PBKDF2 salt of the Venice session key (WIRE §7.4). */
-export const SESSION_KEY_SALT: Buffer = Buffer.from('451a7967bafa0d5e0371442fc3a56e4f', 'hex');
+/** The fixed 16-byte PBKDF2 salt of the Venice session key, in hex (WIRE §7.4). */
+export const SESSION_KEY_SALT_HEX = '451a7967bafa0d5e0371442fc3a56e4f';
+
+// Private: an exported Buffer could be modified by anyone.
+const SESSION_KEY_SALT = Buffer.from(SESSION_KEY_SALT_HEX, 'hex');
 
 /** PBKDF2-HMAC-SHA256 iterations of the Venice session key (WIRE §7.4). */
 export const SESSION_KEY_ITERATIONS = 3000;

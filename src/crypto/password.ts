@@ -11,6 +11,7 @@
  */
 import { pbkdf2, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { ArgumentError, ErrorCode } from '../errors.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -36,6 +37,18 @@ const STRONG_SALT_BYTES = 16;
 const VENICE_FORM = /^([0-9a-f]{64}):([0-9]{7})$/;
 const STRONG_FORM = /^pbkdf2-sha512\$([1-9][0-9]{0,7})\$([0-9a-f]{32})\$([0-9a-f]{64})$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Default options of {@link hashPassword}. */
+export const DEFAULT_HASH_PASSWORD_OPTIONS: Readonly<HashPasswordOptions> = Object.freeze({ format: 'venice' });
+
+/**
+ * Checks a password format option.
+ * @throws ArgumentError `INVALID_OPTION` for anything but `'venice'` or `'strong'`.
+ */
+export function checkPasswordFormat(format: unknown): PasswordFormat {
+  if (format === 'venice' || format === 'strong') return format;
+  throw new ArgumentError(ErrorCode.INVALID_OPTION, `Unknown password format ${String(format)}; use 'venice' or 'strong'`);
+}
 
 /** Options of {@link hashPassword}. */
 export interface HashPasswordOptions {
@@ -95,7 +108,7 @@ export async function hashPassword(
   password: string,
   options?: Readonly<Partial<HashPasswordOptions>>,
 ): Promise<string> {
-  const format = options?.format ?? 'venice';
+  const format = checkPasswordFormat(options?.format ?? DEFAULT_HASH_PASSWORD_OPTIONS.format);
   if (format === 'strong') {
     const salt = randomBytes(STRONG_SALT_BYTES);
     const hash = await pbkdf2Async(passwordBytes(password), salt, STRONG_PASSWORD_ITERATIONS, HASH_BYTES, 'sha512');

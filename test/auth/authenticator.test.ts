@@ -150,3 +150,11 @@ test('an unknown user costs about as much as a known one', T, async () => {
   // Both run 20 PBKDF2 hashes; without the dummy hash the unknown user would take ~0 ms.
   assert.ok(unknown > known / 4, `unknown ${unknown.toFixed(1)} ms vs known ${known.toFixed(1)} ms`);
 });
+
+test('validates its options once, with INVALID_OPTION', T, async () => {
+  const badOption = (err: unknown): boolean => isIpcError(err, ErrorCode.INVALID_OPTION);
+  await assert.rejects(createAuthenticator({}, { format: 'sha1' as unknown as 'venice' }), badOption);
+  await assert.rejects(createAuthenticator({}, { active: 'yes' as unknown as boolean }), badOption);
+  const auth = await createAuthenticator();
+  await assert.rejects(auth.addCredentials('u', 'pw', { format: 'x' as unknown as 'strong' }), badOption);
+});

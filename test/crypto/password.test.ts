@@ -8,6 +8,7 @@ import {
   STRONG_PASSWORD_ITERATIONS,
   verifyPassword,
 } from '../../src/crypto/password.js';
+import { ErrorCode, isIpcError } from '../../src/errors.js';
 import { cryptoVectors } from './vectors.js';
 
 const T = { timeout: 20_000 };
@@ -86,4 +87,11 @@ test('a malformed stored value verifies false and never throws', T, async () => 
   }
   assert.equal(await verifyPassword('x', undefined as unknown as string), false);
   assert.equal(await verifyPassword(undefined as unknown as string, good), false);
+});
+
+test('rejects an unknown format with INVALID_OPTION', T, async () => {
+  await assert.rejects(
+    hashPassword('pw', { format: 'md5' as unknown as 'venice' }),
+    (err: unknown) => isIpcError(err, ErrorCode.INVALID_OPTION),
+  );
 });
