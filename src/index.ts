@@ -53,3 +53,5 @@ export {
   type ClientQueueStatus,
 } from './client/queues.js';
 export type { ServerConfig } from './client/handshake.js';
+export { verifyWalDir, dumpWalDir } from './wal/index.js';
+export type { VerifyResult, VerifiedLog, RecoveredQueue, RecoveredEntry, Damage, LogFormat } from './wal/index.js';
