@@ -103,6 +103,8 @@ export interface Message extends MessageFields {
   toJsonString(pretty?: boolean): string;
   /** A copy with some fields replaced (not validated: for internal use and tests). */
   with(changes: Partial<MessageFields>): Message;
+  /** The multi-line description Venice prints for a message (`Id: … Data: …`). */
+  toString(): string;
 }
 
 class MessageImpl implements Message {
@@ -267,7 +269,9 @@ class MessageImpl implements Message {
 
   toString(): string {
     const data = this.charset === null ? `Binary data, ${this.data.length} bytes` : safeText(this);
-    const shown = data.length > 80 ? `${data.slice(0, 80)}... (${data.length})` : data;
+    // Java cuts to 80 characters including the "... (N)" suffix (seed example 28).
+    const suffix = `... (${data.length})`;
+    const shown = data.length > 80 ? `${data.slice(0, 80 - suffix.length)}${suffix}` : data;
     return [
       `Id:          ${this.id}`,
       `Request Id:  ${this.requestId ?? '-'}`,

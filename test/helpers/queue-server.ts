@@ -51,7 +51,7 @@ export function decodeBytes(bytes: Buffer): Message[] {
   return out;
 }
 
-/** Decodes a captured stream copied into test/fixtures. */
+/** Decodes a captured stream copied into test/fixtures/captures. */
 export function decodeCapture(file: string): Message[] {
-  return decodeBytes(readFileSync(new URL(`../../../test/fixtures/${file}`, import.meta.url)));
+  return decodeBytes(readFileSync(new URL(`../../../test/fixtures/captures/${file}`, import.meta.url)));
 }
