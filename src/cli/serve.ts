@@ -1,5 +1,6 @@
 import { createServer, type Handler, type ServerOptions } from '../index.js';
 import { int, parse, str, UsageError, type Command } from './common.js';
+import { parseQueueSpec } from './queue.js';
 
 const echo: Handler = (m) => m;
 
@@ -7,7 +8,7 @@ const echo: Handler = (m) => m;
 export const serveCommand: Command = {
   name: 'serve',
   usage:
-    'serve [--port N | --uri URI] [--handler echo|none] [--max-message-size SIZE] [--max-connections N] [--heartbeat-interval S]',
+    'serve [--port N | --uri URI] [--handler echo|none] [--max-message-size SIZE] [--max-connections N] [--heartbeat-interval S] [--queue NAME:CAPACITY[:bounded|circular]]... [--max-queues N] [--no-client-queue-mgmt]',
   summary: 'run a server (binds 127.0.0.1 unless the URI names another host)',
   async run(argv) {
     const { values: v } = parse(argv, {
@@ -18,7 +19,12 @@ export const serveCommand: Command = {
       'max-connections': { type: 'string' },
       'heartbeat-interval': { type: 'string' },
       hint: { type: 'boolean' },
+      queue: { type: 'string', multiple: true },
+      'max-queues': { type: 'string' },
+      'no-client-queue-mgmt': { type: 'boolean' },
     });
+    const queues = ((v['queue'] as string[] | undefined) ?? []).map(parseQueueSpec);
+    const maxQueues = int(v, 'max-queues');
     const uri = str(v, 'uri');
     const port = int(v, 'port');
     if (uri !== undefined && port !== undefined) throw new UsageError('give either --port or --uri');
@@ -32,6 +38,8 @@ export const serveCommand: Command = {
       ...(handlerName === 'echo' ? { handler: echo } : {}),
       ...(maxConnections !== undefined ? { maxConnections } : {}),
       ...(heartbeatInterval !== undefined ? { heartbeatInterval } : {}),
+      ...(maxQueues !== undefined ? { maxQueues } : {}),
+      ...(v['no-client-queue-mgmt'] === true ? { permitClientQueueMgmt: false } : {}),
       ...(maxMessageSize !== undefined ? { maxMessageSize: /^[0-9]+$/.test(maxMessageSize) ? Number(maxMessageSize) : maxMessageSize } : {}),
       onConnectionError: (err, info) => {
         const code = (err as { code?: string }).code ?? 'ERROR';
@@ -39,6 +47,12 @@ export const serveCommand: Command = {
       },
     };
     const server = await createServer(opts);
+    try {
+      for (const q of queues) await server.createQueue(q.name, { capacity: q.capacity, type: q.type });
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
     process.stdout.write(`listening on ${server.uri}\n`);
     if (v['hint'] === true) {
       process.stderr.write(
