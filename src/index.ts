@@ -43,4 +43,5 @@ export { connect, type Client, type RequestOptions } from './client/client.js';
 export { DEFAULT_REQUEST_TIMEOUT, type ClientOptions } from './client/options.js';
 export type { ServerConfig } from './client/handshake.js';
 export { verifyWalDir, dumpWalDir } from './wal/index.js';
+export { encodeStoredMessage, decodeStoredMessage } from './transport/stored-message.js';
 export type { VerifyResult, VerifiedLog, RecoveredQueue, RecoveredEntry, Damage, LogFormat } from './wal/index.js';
