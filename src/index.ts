@@ -54,4 +54,5 @@ export {
 } from './client/queues.js';
 export type { ServerConfig } from './client/handshake.js';
 export { verifyWalDir, dumpWalDir } from './wal/index.js';
+export { encodeStoredMessage, decodeStoredMessage } from './transport/stored-message.js';
 export type { VerifyResult, VerifiedLog, RecoveredQueue, RecoveredEntry, Damage, LogFormat } from './wal/index.js';
