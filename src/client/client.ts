@@ -217,7 +217,8 @@ class ClientImpl implements Client, ClientCore {
   }
 
   send(msg: Message, opts?: RequestOptions): Promise<Message> {
-    return this.request(msg.with({ type: 'REQUEST', oneway: false, subscriptionReply: false }), opts);
+    const req = msg.type === 'REQUEST' && !msg.oneway && !msg.subscriptionReply ? msg : msg.with({ type: 'REQUEST', oneway: false, subscriptionReply: false });
+    return this.request(req, opts);
   }
 
   async sendOneway(msg: Message): Promise<void> {
