@@ -41,4 +41,12 @@ export {
 export type { ServerStats } from './server/stats.js';
 export { connect, type Client, type RequestOptions } from './client/client.js';
 export { DEFAULT_REQUEST_TIMEOUT, type ClientOptions } from './client/options.js';
+export { DEFAULT_SUBSCRIPTION_BUFFER, type PushHandler, type SubscribeOptions, type Subscription } from './client/subscription.js';
+export {
+  DEFAULT_PUBLISH_BUFFER_SIZE,
+  DEFAULT_PUBLISH_QUEUE_CAPACITY,
+  type PubSubServerOptions,
+  type PubSubSettings,
+} from './server/pubsub-options.js';
+export { PUBLISHED_TEXT, SUBSCRIBED_TEXT, UNSUBSCRIBED_TEXT } from './server/pubsub.js';
 export type { ServerConfig } from './client/handshake.js';

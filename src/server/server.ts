@@ -6,6 +6,7 @@ import { ConnectionError, ErrorCode, isIpcError } from '../errors.js';
 import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
 import type { ServerCore, ServerFeature, SessionState } from './core.js';
 import { resolveServerSettings, type ServerOptions, type ServerSettings } from './options.js';
+import { createPubSubFeature, PUBSUB_FEATURE } from './pubsub.js';
 import { ServerSession } from './session.js';
 import { ServerStats } from './stats.js';
 
@@ -193,6 +194,7 @@ function isLive(path: string): Promise<boolean> {
 export async function createServer(options: Readonly<ServerOptions>): Promise<Server> {
   const settings = resolveServerSettings(options);
   const server = new ServerImpl(settings);
+  server.features.set(PUBSUB_FEATURE, createPubSubFeature(server));
   try {
     await server.listen();
   } catch (err) {
