@@ -96,7 +96,7 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
 /** A push handler that collects messages and can wait for a count. */
 export interface Collector {
   readonly messages: Message[];
-  handler(m: Message): void;
+  readonly handler: (m: Message) => void;
   waitFor(n: number): Promise<Message[]>;
 }
 
@@ -106,7 +106,7 @@ export function collector(): Collector {
   let waiters: Array<{ n: number; resolve(m: Message[]): void }> = [];
   return {
     messages,
-    handler(m) {
+    handler: (m) => {
       messages.push(m);
       const ready = waiters.filter((w) => messages.length >= w.n);
       waiters = waiters.filter((w) => messages.length < w.n);
@@ -115,7 +115,7 @@ export function collector(): Collector {
     waitFor(n) {
       if (messages.length >= n) return Promise.resolve(messages);
       const d = deferred<Message[]>();
-      waiters.push({ n, resolve: d.resolve });
+      waiters.push({ n, resolve: (m) => d.resolve(m) });
       return d.promise;
     },
   };
