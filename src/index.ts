@@ -50,3 +50,5 @@ export {
 } from './server/pubsub-options.js';
 export { PUBLISHED_TEXT, SUBSCRIBED_TEXT, UNSUBSCRIBED_TEXT } from './server/pubsub.js';
 export type { ServerConfig } from './client/handshake.js';
+export { verifyWalDir, dumpWalDir } from './wal/index.js';
+export type { VerifyResult, VerifiedLog, RecoveredQueue, RecoveredEntry, Damage, LogFormat } from './wal/index.js';

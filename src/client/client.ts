@@ -145,10 +145,9 @@ class ClientImpl implements Client, ClientCore {
   }
 
   #notOpen(): IpcError {
-    if (this.#state === 'closed' && this.#closeError !== undefined) {
-      return new ConnectionError(ErrorCode.CONNECTION_CLOSED, `The connection is closed: ${this.#closeError.message}`, {
-        cause: this.#closeError,
-      });
+    if (this.#closing === undefined) {
+      const why = this.#closeError === undefined ? 'the server closed it' : this.#closeError.message;
+      return new ConnectionError(ErrorCode.CONNECTION_CLOSED, `The connection is closed: ${why}`, { cause: this.#closeError });
     }
     return new ConnectionError(ErrorCode.CLIENT_CLOSED, 'The client is not open!');
   }

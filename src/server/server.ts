@@ -37,7 +37,7 @@ export interface Server {
 }
 
 class ServerImpl implements Server, ServerCore {
-  readonly settings: ServerSettings;
+  #settings: ServerSettings;
   readonly stats = new ServerStats();
   readonly features = new Map<string, ServerFeature>();
   readonly sessions = new Set<ServerSession>();
@@ -49,9 +49,13 @@ class ServerImpl implements Server, ServerCore {
   #closing: Promise<void> | undefined;
 
   constructor(settings: ServerSettings) {
-    this.settings = settings;
+    this.#settings = settings;
     this.#endpoint = settings.endpoint;
     this.#net = netCreateServer({ noDelay: true }, (s) => this.#accept(s));
+  }
+
+  get settings(): ServerSettings {
+    return this.#settings;
   }
 
   get endpoint(): Endpoint {
@@ -87,7 +91,10 @@ class ServerImpl implements Server, ServerCore {
       }
     }
     const addr = this.#net.address();
-    if (e.kind === 'inet' && addr !== null && typeof addr === 'object') this.#endpoint = { ...e, port: addr.port };
+    if (e.kind === 'inet' && addr !== null && typeof addr === 'object') {
+      this.#endpoint = { ...e, port: addr.port };
+      this.#settings = { ...this.#settings, endpoint: this.#endpoint }; // the real port when 0 was asked for
+    }
     this.#running = true;
   }
 

@@ -178,7 +178,7 @@ export class Connection {
   };
 
   readonly #onData = (chunk: Buffer): void => {
-    if (this.#state === 'closed') return;
+    if (this.#state !== 'open') return; // closing: input is read only to see the peer's EOF
     try {
       this.#decoder.push(chunk, this.#onFrame);
     } catch (err) {
@@ -270,10 +270,10 @@ export class Connection {
       const flushAndEnd = async (): Promise<void> => {
         while (this.#outQueue.length > 0 && this.#state === 'closing') await new Promise((r) => setImmediate(r));
         this.#socket.end();
+        this.#socket.resume(); // keep reading (and discarding) so the peer's EOF completes the close
       };
       void flushAndEnd(); // errors surface through the socket's 'error'/'close' events
       const timer = setTimeout(() => this.destroy(), timeoutMs);
-      timer.unref();
       await this.#closed.promise;
       clearTimeout(timer);
       return;

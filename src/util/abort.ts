@@ -1,12 +1,16 @@
 import { ErrorCode, TimeoutError } from '../errors.js';
 
-/** The error used when an AbortSignal fires without a reason of its own. */
-export function abortError(signal: AbortSignal): unknown {
+/**
+ * The coded error for an aborted signal: TIMEOUT for `AbortSignal.timeout()`, else ABORTED;
+ * the signal's reason is kept as the cause.
+ */
+export function abortError(signal: AbortSignal): TimeoutError {
   const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name === 'TimeoutError' && !(reason instanceof TimeoutError)) {
+  if (reason instanceof TimeoutError) return reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') {
     return new TimeoutError(ErrorCode.TIMEOUT, 'The operation timed out', { cause: reason });
   }
-  return reason ?? new TimeoutError(ErrorCode.ABORTED, 'The operation was aborted');
+  return new TimeoutError(ErrorCode.ABORTED, 'The operation was aborted', { cause: reason });
 }
 
 /**

@@ -1,0 +1,30 @@
+import { connect } from '../index.js';
+import { CLIENT_OPTIONS, clientOptions, messageFrom, parse, PAYLOAD_OPTIONS, type Command } from './common.js';
+
+/** `venice-ipc send`: sends one request and prints the response. */
+export const sendCommand: Command = {
+  name: 'send',
+  usage:
+    'send [--port N | --uri URI] [--topic T] [--request-id ID] (--text S | --json JSON | --file F [--mimetype M]) [--oneway] [--timeout MS]',
+  summary: 'send a request and print the response as pretty JSON',
+  async run(argv) {
+    const { values: v } = parse(argv, { ...CLIENT_OPTIONS, ...PAYLOAD_OPTIONS, oneway: { type: 'boolean' } });
+    const msg = await messageFrom(v);
+    const client = await connect(clientOptions(v));
+    try {
+      if (v['oneway'] === true) {
+        await client.sendOneway(msg);
+        return 0;
+      }
+      const res = await client.send(msg);
+      process.stdout.write(res.toJsonString(true) + '\n');
+      if (!res.responseOk) {
+        process.stderr.write(`server answered ${res.status}\n`);
+        return 1;
+      }
+      return 0;
+    } finally {
+      await client.close();
+    }
+  },
+};
