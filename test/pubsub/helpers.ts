@@ -10,7 +10,7 @@ import { deferred } from '../../src/util/deferred.js';
 
 /** Reads a fixture copied from the shared captures. */
 export function fixture(name: string): Buffer {
-  return readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url));
+  return readFileSync(new URL(`../../../test/fixtures/captures/${name}`, import.meta.url));
 }
 
 /**

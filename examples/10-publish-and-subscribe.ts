@@ -3,7 +3,7 @@
  * like example 09, but `publish` is started as a promise (Venice: a future) and its answer
  * awaited with a 1 s timeout, as `(deref future 1_000 :timeout)` does.
  *
- * Run: `npm run build && node dist/examples/10-publish-and-subscribe-async.js`
+ * Run: `npm run build && node dist/examples/10-publish-and-subscribe.js`
  */
 import { connect, createServer, plainTextMessage, type Message } from '../src/index.js';
 
