@@ -52,6 +52,14 @@ export {
   type ClientCreateQueueOptions,
   type ClientQueueStatus,
 } from './client/queues.js';
+export { DEFAULT_SUBSCRIPTION_BUFFER, type PushHandler, type SubscribeOptions, type Subscription } from './client/subscription.js';
+export {
+  DEFAULT_PUBLISH_BUFFER_SIZE,
+  DEFAULT_PUBLISH_QUEUE_CAPACITY,
+  type PubSubServerOptions,
+  type PubSubSettings,
+} from './server/pubsub-options.js';
+export { PUBLISHED_TEXT, SUBSCRIBED_TEXT, UNSUBSCRIBED_TEXT } from './server/pubsub.js';
 export type { ServerConfig } from './client/handshake.js';
 export { verifyWalDir, dumpWalDir } from './wal/index.js';
 export { encodeStoredMessage, decodeStoredMessage } from './transport/stored-message.js';

@@ -1,8 +1,18 @@
 import type { Command } from './common.js';
 import { offerCommand, pollCommand, queueCommand } from './queue.js';
+import { publishCommand, subscribeCommand } from './pubsub.js';
 import { sendCommand } from './send.js';
 import { serveCommand } from './serve.js';
 import { walCommand } from './wal.js';
 
 /** Every command of the `venice-ipc` CLI. Add new commands here. */
-export const COMMANDS: readonly Command[] = [serveCommand, sendCommand, offerCommand, pollCommand, queueCommand, walCommand];
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  sendCommand,
+  offerCommand,
+  pollCommand,
+  queueCommand,
+  publishCommand,
+  subscribeCommand,
+  walCommand,
+];

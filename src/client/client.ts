@@ -8,6 +8,8 @@ import { MAX_MESSAGE_SIZE_LIMIT } from '../transport/message-codec.js';
 import type { EncodeOptions } from '../transport/message-codec.js';
 import { abortError, onAbort } from '../util/abort.js';
 import { handshake, type ServerConfig } from './handshake.js';
+import { discardedFromStatus, pubsubOf } from './pubsub.js';
+import type { PushHandler, SubscribeOptions, Subscription } from './subscription.js';
 import { resolveClientSettings, type ClientOptions, type ClientSettings } from './options.js';
 import * as queues from './queues.js';
 import type { ClientCreateQueueOptions, ClientQueueStatus, ConsumeOptions, OfferOptions, PollOptions } from './queues.js';
@@ -87,6 +89,19 @@ export interface Client {
   queueStatus(name: string): Promise<ClientQueueStatus>;
   /** Opens another client with the same options (`ipc/clone`). */
   clone(): Promise<Client>;
+  /**
+   * Subscribes to 1–20 topics (`ipc/subscribe`): iterate the returned subscription with
+   * `for await`, or pass a handler. A later subscription to the same topic replaces this one
+   * for that topic. See docs/pubsub.md.
+   */
+  subscribe(topics: string | readonly string[], opts?: SubscribeOptions): Promise<Subscription>;
+  subscribe(topics: string | readonly string[], handler: PushHandler, opts?: SubscribeOptions): Promise<Subscription>;
+  /** Ends the local subscriptions of these topics, then unsubscribes on the server (`ipc/unsubscribe`); resolves with the response. */
+  unsubscribe(topics: string | readonly string[], opts?: RequestOptions): Promise<Message>;
+  /** Publishes (`ipc/publish`, `ipc/publish-async`); resolves with OK "Message has been enqued to publish.". */
+  publish(msg: Message, opts?: RequestOptions): Promise<Message>;
+  /** Pushes the server dropped for this connection because it could not keep up (from `ipc-server/status`). */
+  publishDiscardedCount(opts?: RequestOptions): Promise<number>;
   /**
    * Stops new requests, waits for pending ones up to the request timeout, closes the socket.
    * Idempotent.
@@ -277,6 +292,22 @@ class ClientImpl implements Client, ClientCore {
 
   queueStatus(name: string): Promise<ClientQueueStatus> {
     return queues.queueStatus(this, name);
+  }
+
+  subscribe(topics: string | readonly string[], a?: PushHandler | SubscribeOptions, b?: SubscribeOptions): Promise<Subscription> {
+    return typeof a === 'function' ? pubsubOf(this).subscribe(topics, a, b) : pubsubOf(this).subscribe(topics, undefined, a);
+  }
+
+  unsubscribe(topics: string | readonly string[], opts?: RequestOptions): Promise<Message> {
+    return pubsubOf(this).unsubscribe(topics, opts);
+  }
+
+  publish(msg: Message, opts?: RequestOptions): Promise<Message> {
+    return pubsubOf(this).publish(msg, opts);
+  }
+
+  async publishDiscardedCount(opts?: RequestOptions): Promise<number> {
+    return discardedFromStatus(await this.serverStatus(opts));
   }
 
   #onMessage(msg: Message): void {

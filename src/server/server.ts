@@ -6,6 +6,7 @@ import { ConnectionError, ErrorCode, isIpcError } from '../errors.js';
 import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
 import type { ServerCore, ServerFeature, SessionState } from './core.js';
 import { resolveServerSettings, type ServerOptions, type ServerSettings } from './options.js';
+import { createPubSubFeature, PUBSUB_FEATURE } from './pubsub.js';
 import { ServerSession } from './session.js';
 import type { CreateQueueOptions, QueueStatus } from './queue-registry.js';
 import { createQueueFeature, createQueueOnServer, existsQueueOnServer, QUEUE_FEATURE, queueStatusOnServer, removeQueueOnServer } from './queues.js';
@@ -231,6 +232,7 @@ export async function createServer(options: Readonly<ServerOptions>): Promise<Se
   const settings = resolveServerSettings(options);
   const server = new ServerImpl(settings);
   server.features.set(QUEUE_FEATURE, createQueueFeature());
+  server.features.set(PUBSUB_FEATURE, createPubSubFeature(server));
   try {
     await server.listen();
   } catch (err) {

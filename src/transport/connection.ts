@@ -232,7 +232,8 @@ export class Connection {
   }
 
   readonly #onEnd = (): void => {
-    if (this.#decoder.midMessage) {
+    // Only while open: after our own close() we stop decoding, so a partial message is expected.
+    if (this.#decoder.midMessage && this.#state === 'open') {
       this.destroy(new ProtocolError(ErrorCode.TRUNCATED, 'The peer closed the connection in the middle of a message'));
     }
   };

@@ -1,0 +1,266 @@
+import type { Message } from '../message/message.js';
+import type { MessageTypeName } from '../protocol/codes.js';
+import type { RequestContext, RequestHandler, ServerCore, ServerFeature, SessionState } from './core.js';
+import type { PubSubSettings } from './pubsub-options.js';
+import { textResponse } from './responses.js';
+
+/** Response text of SUBSCRIBE (WIRE §9.2). */
+export const SUBSCRIBED_TEXT = 'Subscribed to the topics.';
+/** Response text of UNSUBSCRIBE (WIRE §9.2). */
+export const UNSUBSCRIBED_TEXT = 'Unsubscribed from the topics.';
+/** Response text of PUBLISH (WIRE §9.2; "enqued" sic). */
+export const PUBLISHED_TEXT = 'Message has been enqued to publish.';
+/** Name under which the feature is installed in `server.features`. */
+export const PUBSUB_FEATURE = 'pubsub';
+
+/** Bytes a push adds besides its payload (header 34 + frame lengths 8 + ~90 metadata), for budgeting. */
+const PUSH_OVERHEAD = 128;
+/** A subscriber's batch is handed over at once when it reaches this size (one socket write's worth). */
+const BATCH_FLUSH_BYTES = 64 * 1024;
+
+/** Delivery state of one subscriber connection. */
+class Subscriber {
+  readonly session: SessionState;
+  /** Pushes admitted in this event-loop turn, handed to the connection together (one write). */
+  batch: Message[] = [];
+  batchBytes = 0;
+  /** Listed for the end-of-turn flush. */
+  dirty = false;
+  /** Pushes waiting for the connection's byte budget to free up (FIFO, bounded). */
+  queue: Message[] = [];
+  queuedBytes = 0;
+  /** Pushes handed to the connection whose write callback has not run yet. */
+  inflight = 0;
+  /** Pushes handed to the connection. */
+  delivered = 0;
+  /** Copies dropped because the subscriber could not keep up. */
+  dropped = 0;
+  /** Write callback of every push (one function per subscriber, not one per push). */
+  readonly onWritten: () => void;
+
+  constructor(session: SessionState, onWritten: (s: Subscriber) => void) {
+    this.session = session;
+    this.onWritten = () => onWritten(this);
+  }
+}
+
+/** Per-connection publish/subscribe figures (see docs/pubsub.md). */
+export interface SubscriberStats {
+  /** Pushes handed to this connection's socket. */
+  readonly delivered: number;
+  /** Copies dropped because this connection could not keep up. */
+  readonly dropped: number;
+  /** Pushes waiting in this connection's publish queue. */
+  readonly queued: number;
+}
+
+/**
+ * Publish/subscribe on the server (SEMANTICS §7): a topic → subscribers index, fan-out of
+ * PUBLISH to the subscribers of its first topic, and a bounded outbound budget per subscriber.
+ *
+ * Publishers are never blocked (SEMANTICS §7.4 DECISION): a push is written at once while the
+ * subscriber's unsent bytes are under `publishBufferSize`, else it waits in a queue of at most
+ * `publishQueueCapacity` pushes (and `publishBufferSize` bytes) that drains as the socket
+ * accepts data; when that queue is full the copy is dropped and accounted for.
+ */
+export class PubSubFeature implements ServerFeature {
+  readonly handlers: Partial<Record<MessageTypeName, RequestHandler>>;
+  readonly #server: ServerCore;
+  readonly #settings: PubSubSettings;
+  readonly #topics = new Map<string, Set<Subscriber>>();
+  readonly #subscribers = new Map<SessionState, Subscriber>();
+  /** Subscribers with a batch to flush at the end of this event-loop turn. */
+  #dirty: Subscriber[] = [];
+
+  constructor(server: ServerCore) {
+    this.#server = server;
+    this.#settings = server.settings.pubsub;
+    this.handlers = {
+      SUBSCRIBE: (ctx, msg) => this.#subscribe(ctx, msg),
+      UNSUBSCRIBE: (ctx, msg) => this.#unsubscribe(ctx, msg),
+      PUBLISH: (_ctx, msg) => this.#publish(msg),
+    };
+  }
+
+  /** Number of topics with at least one subscriber. */
+  get topicCount(): number {
+    return this.#topics.size;
+  }
+
+  /** Subscribers of a topic (exact match). */
+  subscriberCount(topic: string): number {
+    return this.#topics.get(topic)?.size ?? 0;
+  }
+
+  /** Delivery figures of one connection (zeros if it never subscribed). */
+  statsOf(session: SessionState): SubscriberStats {
+    const s = this.#subscribers.get(session);
+    return { delivered: s?.delivered ?? 0, dropped: s?.dropped ?? 0, queued: (s?.queue.length ?? 0) + (s?.batch.length ?? 0) };
+  }
+
+  #subscribe(ctx: RequestContext, msg: Message): Message {
+    const session = ctx.session;
+    let sub = this.#subscribers.get(session);
+    if (sub === undefined) {
+      sub = new Subscriber(session, (s) => this.#written(s));
+      this.#subscribers.set(session, sub);
+    }
+    for (const topic of msg.topics) {
+      if (session.subscriptions.has(topic)) continue;
+      session.subscriptions.add(topic);
+      let set = this.#topics.get(topic);
+      if (set === undefined) this.#topics.set(topic, (set = new Set()));
+      set.add(sub);
+    }
+    return textResponse(msg, 'OK', SUBSCRIBED_TEXT);
+  }
+
+  #unsubscribe(ctx: RequestContext, msg: Message): Message {
+    const sub = this.#subscribers.get(ctx.session);
+    for (const topic of msg.topics) {
+      if (!ctx.session.subscriptions.delete(topic) || sub === undefined) continue; // unknown topic: OK as in Java
+      this.#unindex(topic, sub);
+    }
+    // Pushes already queued for this connection still go out: they were published while it was subscribed.
+    return textResponse(msg, 'OK', UNSUBSCRIBED_TEXT);
+  }
+
+  #unindex(topic: string, sub: Subscriber): void {
+    const set = this.#topics.get(topic);
+    if (set === undefined) return;
+    set.delete(sub);
+    if (set.size === 0) this.#topics.delete(topic);
+  }
+
+  #publish(msg: Message): Message {
+    const subs = this.#topics.get(msg.topic);
+    if (subs !== undefined) {
+      // One push object shared by every subscriber; each connection encodes it with its own settings.
+      const push = msg.with({ type: 'REQUEST', oneway: true, subscriptionReply: true });
+      const size = push.data.length + PUSH_OVERHEAD;
+      let kept: Message | undefined;
+      for (const sub of subs) {
+        const conn = sub.session.connection;
+        if (!conn.isOpen) continue; // going away: onSessionClosed cleans up
+        if (sub.queue.length === 0 && (conn.outboundBytes + sub.batchBytes < this.#settings.publishBufferSize || sub.inflight === 0)) {
+          this.#batch(sub, push, size);
+        } else if (sub.queue.length < this.#settings.publishQueueCapacity && sub.queuedBytes + size <= this.#settings.publishBufferSize) {
+          // A queued push must not pin the socket chunk its payload was decoded from.
+          kept ??= push.with({ data: Buffer.from(push.data) });
+          sub.queue.push(kept);
+          sub.queuedBytes += size;
+        } else {
+          this.#drop(sub, msg);
+        }
+      }
+    }
+    return textResponse(msg, 'OK', PUBLISHED_TEXT);
+  }
+
+  /**
+   * Collects the pushes of one event-loop turn per subscriber and hands them over in one go
+   * (setImmediate runs after all socket reads of the turn): many PUBLISH requests arriving in
+   * separate reads then cost each subscriber one write instead of one write per read.
+   */
+  #batch(sub: Subscriber, push: Message, size: number): void {
+    if (sub.batch.length === 0) {
+      if (this.#dirty.length === 0) setImmediate(this.#flush);
+      if (!sub.dirty) this.#dirty.push(sub);
+      sub.dirty = true;
+    }
+    sub.batch.push(push);
+    sub.batchBytes += size;
+    sub.inflight++; // the batch will be written: counts for the "something in flight" rule
+    if (sub.batchBytes >= BATCH_FLUSH_BYTES) this.#flushOne(sub);
+  }
+
+  readonly #flush = (): void => {
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    for (const sub of dirty) {
+      sub.dirty = false;
+      this.#flushOne(sub);
+    }
+  };
+
+  #flushOne(sub: Subscriber): void {
+    const batch = sub.batch;
+    if (batch.length === 0) return;
+    sub.batch = [];
+    sub.batchBytes = 0;
+    sub.inflight -= batch.length;
+    if (!sub.session.connection.isOpen) return;
+    for (const push of batch) this.#write(sub, push);
+  }
+
+  #write(sub: Subscriber, push: Message): void {
+    sub.inflight++;
+    sub.delivered++;
+    this.#server.stats.publishCount++;
+    try {
+      sub.session.connection.send(push, undefined, sub.onWritten);
+    } catch (err) {
+      // Encoding failed for this connection (e.g. its cipher broke): it gets closed, not the publisher.
+      sub.inflight--;
+      sub.session.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** A push was written to the kernel (or failed): move queued pushes while the budget allows. */
+  #written(sub: Subscriber): void {
+    sub.inflight--;
+    // With a batch pending, its flush writes first and its write callbacks drain the queue (keeps FIFO order).
+    if (sub.queue.length === 0 || sub.batch.length > 0) return;
+    const conn = sub.session.connection;
+    if (!conn.isOpen) {
+      sub.queue = [];
+      sub.queuedBytes = 0;
+      return;
+    }
+    while (sub.queue.length > 0 && (conn.outboundBytes < this.#settings.publishBufferSize || sub.inflight === 0)) {
+      const push = sub.queue.shift() as Message;
+      sub.queuedBytes -= push.data.length + PUSH_OVERHEAD;
+      this.#write(sub, push);
+    }
+  }
+
+  #drop(sub: Subscriber, msg: Message): void {
+    sub.dropped++;
+    this.#server.stats.publishDiscardedCount++;
+    const s = this.#settings;
+    sub.session.recordError(
+      `Discarded a message published to topic '${msg.topic}': the subscriber's publish queue is full ` +
+        `(${s.publishQueueCapacity} messages, ${s.publishBufferSize} bytes)!`,
+      msg,
+    );
+    // recordError counts a discarded *response*; a dropped push is counted as publish-discarded only (SEMANTICS §12.1).
+    this.#server.stats.responseDiscardedCount--;
+  }
+
+  onSessionClosed(session: SessionState): void {
+    const sub = this.#subscribers.get(session);
+    this.#subscribers.delete(session);
+    if (sub !== undefined) {
+      for (const topic of session.subscriptions) this.#unindex(topic, sub);
+      sub.queue = [];
+      sub.queuedBytes = 0;
+      sub.batch = [];
+      sub.batchBytes = 0;
+    }
+    session.subscriptions.clear();
+  }
+
+  statusFields(session: SessionState): Record<string, unknown> {
+    const s = this.statsOf(session);
+    return {
+      'publish-queue-capacity': this.#settings.publishQueueCapacity,
+      'publish-this-client-count': s.delivered,
+      'publish-discarded-this-client-count': s.dropped,
+    };
+  }
+}
+
+/** Creates the publish/subscribe feature of a server. */
+export function createPubSubFeature(server: ServerCore): PubSubFeature {
+  return new PubSubFeature(server);
+}
