@@ -30,8 +30,12 @@ export function javaTrim(s: string): string {
   return start === 0 && end === s.length ? s : s.slice(start, end);
 }
 
+/** Printable ASCII without space and comma: the common case, checked with one regex. */
+const SIMPLE_TOPIC = /^[!-+\--~]{1,100}$/;
+
 /** The reason a topic is invalid, or undefined when it is valid. */
 export function topicProblem(topic: string): string | undefined {
+  if (SIMPLE_TOPIC.test(topic)) return undefined;
   if (javaTrim(topic) === '') return 'A topic must not be blank!';
   if (topic.length > MAX_TOPIC_LENGTH) return `A topic is limited to ${MAX_TOPIC_LENGTH} characters!`;
   if (topic.includes(',')) return 'A topic must not contain a comma!';

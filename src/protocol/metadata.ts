@@ -59,7 +59,7 @@ function bad(why: string): never {
 /** Splits like Java's BufferedReader.lines(): LF, CR or CRLF; one final terminator ignored. */
 export function splitLines(text: string): string[] {
   if (text === '') return [];
-  const lines = text.split(/\r\n|\r|\n/);
+  const lines = text.includes('\r') ? text.split(/\r\n|\r|\n/) : text.split('\n');
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
@@ -73,7 +73,7 @@ function parseCode(line: string, what: string): number {
 
 /** Decodes the topic line like Java (split at ` *, *`, trailing empties dropped, de-duplicated). */
 export function decodeTopics(line: string): readonly string[] {
-  const pieces = line.split(/ *, */);
+  const pieces = line.includes(' ') ? line.split(/ *, */) : line.split(',');
   while (pieces.length > 0 && pieces[pieces.length - 1] === '') pieces.pop();
   if (pieces.length === 0) bad('no topic');
   if (pieces.length > MAX_TOPICS) bad(`more than ${MAX_TOPICS} topics`);
