@@ -6,6 +6,7 @@ import { ConnectionError, ErrorCode, isIpcError } from '../errors.js';
 import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
 import type { ServerCore, ServerFeature, SessionState } from './core.js';
 import { resolveServerSettings, type ServerOptions, type ServerSettings } from './options.js';
+import { createSecurityFeature, SECURITY_FEATURE } from './security.js';
 import { ServerSession } from './session.js';
 import { ServerStats } from './stats.js';
 
@@ -200,6 +201,8 @@ function isLive(path: string): Promise<boolean> {
 export async function createServer(options: Readonly<ServerOptions>): Promise<Server> {
   const settings = resolveServerSettings(options);
   const server = new ServerImpl(settings);
+  // First, so that its gate (encryption, login) runs before any other feature's.
+  server.features.set(SECURITY_FEATURE, createSecurityFeature(settings));
   try {
     await server.listen();
   } catch (err) {

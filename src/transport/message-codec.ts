@@ -1,5 +1,5 @@
 import { TextDecoder } from 'node:util';
-import { ASYNC_ZLIB_THRESHOLD, gunzipCapped, gunzipCappedAsync, gzip, gzipAsync } from '../compress/gzip.js';
+import { gunzipCapped, gunzipCappedAsync, gzip, gzipAsync, shouldUseAsyncGunzip, shouldUseAsyncGzip } from '../compress/gzip.js';
 import { GCM_OVERHEAD, type SessionCipher } from '../crypto/aes-gcm.js';
 import { CodecError, ErrorCode, MessageError, ProtocolError } from '../errors.js';
 import { messageFromFields, type Message } from '../message/message.js';
@@ -85,7 +85,7 @@ export class MessageCodec {
     const compress = opts.compress ?? (this.compressCutoff >= 0 && msg.data.length >= this.compressCutoff);
     const meta = Buffer.from(encodeMetadata(msg), 'utf8');
     if (!compress) return finish(msg, meta, msg.data, false, cipher);
-    if (msg.data.length >= ASYNC_ZLIB_THRESHOLD) {
+    if (shouldUseAsyncGzip(msg.data.length)) {
       return gzipAsync(msg.data).then((z) => finish(msg, meta, z, true, cipher));
     }
     return finish(msg, meta, gzip(msg.data), true, cipher);
@@ -121,7 +121,8 @@ export class MessageCodec {
         data,
       });
     if (!frame.compressed) return build(payload);
-    if (payload.length >= ASYNC_ZLIB_THRESHOLD / 8) {
+    // The worst case decides (a hostile peer controls the ratio): see shouldUseAsyncGunzip.
+    if (shouldUseAsyncGunzip(payload.length, this.#maxMessageSize)) {
       return gunzipCappedAsync(payload, this.#maxMessageSize).then(build);
     }
     payload = gunzipCapped(payload, this.#maxMessageSize);
