@@ -33,6 +33,8 @@ export {
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_QUEUES,
+  DEFAULT_MAX_AUTH_FAILURES,
+  DEFAULT_AUTH_FAILURE_DELAY,
   type Handler,
   type HandlerContext,
   type ServerOptions,
@@ -42,5 +44,24 @@ export type { ServerStats } from './server/stats.js';
 export { connect, type Client, type RequestOptions } from './client/client.js';
 export { DEFAULT_REQUEST_TIMEOUT, type ClientOptions } from './client/options.js';
 export type { ServerConfig } from './client/handshake.js';
+export {
+  createAuthenticator,
+  loadAuthenticator,
+  parseAuthenticator,
+  MAX_CREDENTIAL_LENGTH,
+  type Authenticator,
+  type AuthenticatorOptions,
+  type AddCredentialsOptions,
+  type CredentialsSource,
+  type CredentialsTarget,
+} from './auth/authenticator.js';
+export {
+  hashPassword,
+  verifyPassword,
+  passwordHashFormat,
+  STRONG_PASSWORD_ITERATIONS,
+  type PasswordFormat,
+  type HashPasswordOptions,
+} from './crypto/password.js';
 export { verifyWalDir, dumpWalDir } from './wal/index.js';
 export type { VerifyResult, VerifiedLog, RecoveredQueue, RecoveredEntry, Damage, LogFormat } from './wal/index.js';

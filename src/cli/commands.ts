@@ -1,6 +1,7 @@
 import type { Command } from './common.js';
+import { credentialsCommand } from './credentials.js';
 import { sendCommand } from './send.js';
 import { serveCommand } from './serve.js';
 
 /** Every command of the `venice-ipc` CLI. Add new commands here. */
-export const COMMANDS: readonly Command[] = [serveCommand, sendCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, sendCommand, credentialsCommand];
