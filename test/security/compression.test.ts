@@ -76,13 +76,13 @@ test('cutoff 1KB: a 1023-byte payload goes raw, a 1024-byte one compressed, both
   try {
     const client = await connect({ uri: proxy.uri });
     assert.equal(client.serverConfig.compressCutoffSize, 1024);
-    for (const n of [1023, 1024, 200_000]) {
+    for (const n of [1023, 1024, 200_000, 700_000]) {
       const res = await client.send(plainTextMessage('1', 'test', 'x'.repeat(n)));
       assert.equal(res.text.length, n);
     }
     await client.close();
-    assert.deepEqual(proxy.c2s.slice(1).map(flags), ['--', 'z-', 'z-']);
-    assert.deepEqual(proxy.s2c.slice(1).map(flags), ['--', 'z-', 'z-']);
+    assert.deepEqual(proxy.c2s.slice(1).map(flags), ['--', 'z-', 'z-', 'z-']);
+    assert.deepEqual(proxy.s2c.slice(1).map(flags), ['--', 'z-', 'z-', 'z-']);
     assert.ok((proxy.c2s[3] as RawFrame).payload.length < 2000, 'compressed on the wire');
   } finally {
     await proxy.close();
