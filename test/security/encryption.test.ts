@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { createDhKeyPair } from '../../src/crypto/dh.js';
 import { connect, ErrorCode, plainTextMessage } from '../../src/index.js';
 import { buildSecureFrame, nextId, SecurePeer, testServer } from '../helpers/secure-peer.js';
 import { metaText } from '../helpers/frames.js';
@@ -39,7 +40,7 @@ test('the DH answer is plaintext and uncompressed, with the request id and topic
   await using t = await testServer({ encrypt: true, compressCutoffSize: 0 });
   const peer = await SecurePeer.open(t.server);
   const id = nextId();
-  peer.send({ type: 50, topics: 'dh', payload: (await import('../../src/crypto/dh.js')).createDhKeyPair().publicKeyBase64, plaintext: true, id });
+  peer.send({ type: 50, topics: 'dh', payload: createDhKeyPair().publicKeyBase64, plaintext: true, id });
   const res = await peer.next();
   assert.equal(res.id, id);
   assert.equal(res.status, 'DIFFIE_HELLMAN_ACK');
@@ -50,6 +51,19 @@ test('the DH answer is plaintext and uncompressed, with the request id and topic
   assert.equal(res.timeout, 300);
   assert.match(res.text, /^[A-Za-z0-9+/]+=*$/);
   peer.destroy();
+});
+
+test('every connection gets a fresh server key pair', async () => {
+  await using t = await testServer({ encrypt: true });
+  const keys = new Set<string>();
+  for (let i = 0; i < 3; i++) {
+    const peer = await SecurePeer.open(t.server);
+    const { res } = await peer.requestKeyExchange();
+    assert.equal(res.status, 'DIFFIE_HELLMAN_ACK');
+    keys.add(res.text);
+    peer.destroy();
+  }
+  assert.equal(keys.size, 3);
 });
 
 test('a plaintext request to an encrypting server closes the connection with ENCRYPTION_REQUIRED', async () => {
@@ -156,7 +170,7 @@ test('a second key exchange after a successful one gets a plaintext NAK', async 
   await using t = await testServer({ encrypt: true });
   const peer = await SecurePeer.open(t.server);
   await peer.exchangeKeys();
-  const pair = (await import('../../src/crypto/dh.js')).createDhKeyPair();
+  const pair = createDhKeyPair();
   peer.codec.cipher = undefined; // the NAK comes unencrypted (as Java writes it)
   peer.send({ type: 50, topics: 'dh', payload: pair.publicKeyBase64 });
   const res = await peer.next();
