@@ -49,3 +49,13 @@ export function veniceMap(m: Message): Map<string, unknown> {
     Object.entries(o).map(([k, v]) => [k, (k === 'type' || k === 'status' || k === 'charset') && typeof v === 'string' ? kw(v) : v]),
   );
 }
+
+/** Venice `pr-str`: like {@link str} but strings are quoted (how the REPL prints a result map). */
+export function pr(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v !== null && typeof v === 'object' && !(v instanceof Keyword) && !(v instanceof Uint8Array) && !Array.isArray(v)) {
+    const entries = v instanceof Map ? [...(v as Map<unknown, unknown>)] : Object.entries(v);
+    return `{${entries.map(([k, x]) => `${typeof k === 'string' ? `:${k}` : pr(k)} ${pr(x)}`).join(' ')}}`;
+  }
+  return str(v);
+}

@@ -29,6 +29,9 @@ export {
 export { queueNameProblem, validateQueueName } from './message/validate.js';
 export { parseUri, formatEndpoint, type Endpoint, type EndpointOptions } from './transport/endpoint.js';
 export { createServer, connectionErrorChannel, type Server } from './server/server.js';
+export type { CreateQueueOptions, QueueKind, QueueStatus, QueueDurability } from './server/queue-registry.js';
+export { createQueueStore, MAX_WAIT_MS } from './queue/memory-queue.js';
+export type { QueueStore, QueueInit, QueueJournal, QueueType, OfferOutcome, PollOutcome, ExpiredCallback } from './queue/types.js';
 export {
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MAX_CONNECTIONS,
@@ -42,7 +45,15 @@ export {
 } from './server/options.js';
 export type { ServerStats } from './server/stats.js';
 export { connect, type Client, type RequestOptions } from './client/client.js';
-export { DEFAULT_REQUEST_TIMEOUT, type ClientOptions } from './client/options.js';
+export { DEFAULT_REQUEST_TIMEOUT, QUEUE_TIMEOUT_MARGIN, type ClientOptions } from './client/options.js';
+export {
+  MAX_QUEUE_WAIT,
+  type OfferOptions,
+  type PollOptions,
+  type ConsumeOptions,
+  type ClientCreateQueueOptions,
+  type ClientQueueStatus,
+} from './client/queues.js';
 export type { ServerConfig } from './client/handshake.js';
 export {
   createAuthenticator,
@@ -64,4 +75,5 @@ export {
   type HashPasswordOptions,
 } from './crypto/password.js';
 export { verifyWalDir, dumpWalDir } from './wal/index.js';
+export { encodeStoredMessage, decodeStoredMessage } from './transport/stored-message.js';
 export type { VerifyResult, VerifiedLog, RecoveredQueue, RecoveredEntry, Damage, LogFormat } from './wal/index.js';

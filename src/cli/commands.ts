@@ -1,7 +1,17 @@
 import type { Command } from './common.js';
 import { credentialsCommand } from './credentials.js';
+import { offerCommand, pollCommand, queueCommand } from './queue.js';
 import { sendCommand } from './send.js';
 import { serveCommand } from './serve.js';
+import { walCommand } from './wal.js';
 
 /** Every command of the `venice-ipc` CLI. Add new commands here. */
-export const COMMANDS: readonly Command[] = [serveCommand, sendCommand, credentialsCommand];
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  sendCommand,
+  offerCommand,
+  pollCommand,
+  queueCommand,
+  walCommand,
+  credentialsCommand,
+];

@@ -35,6 +35,14 @@ export const CLIENT_OPTIONS: Options = {
   'password-env': { type: 'string' },
 };
 
+/** The security options of {@link CLIENT_OPTIONS}, for commands with their own connection options. */
+export const SECURITY_OPTIONS = {
+  encrypt: { type: 'boolean' },
+  user: { type: 'string' },
+  password: { type: 'string' },
+  'password-env': { type: 'string' },
+} as const;
+
 /** Usage text of the options in {@link CLIENT_OPTIONS} that concern security. */
 export const CLIENT_SECURITY_USAGE = '[--encrypt] [--user U (--password P | --password-env VAR)]';
 

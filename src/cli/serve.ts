@@ -1,5 +1,6 @@
 import { createServer, loadAuthenticator, type Handler, type ServerOptions, type SizeValue } from '../index.js';
 import { int, parse, str, UsageError, type Command } from './common.js';
+import { parseQueueSpec } from './queue.js';
 
 const echo: Handler = (m) => m;
 
@@ -13,7 +14,9 @@ function sizeOption(x: string | undefined): SizeValue | undefined {
 export const serveCommand: Command = {
   name: 'serve',
   usage:
-    'serve [--port N | --uri URI] [--handler echo|none] [--max-message-size SIZE] [--max-connections N] [--heartbeat-interval S] [--encrypt] [--credentials FILE] [--compress-cutoff-size SIZE]',
+    'serve [--port N | --uri URI] [--handler echo|none] [--max-message-size SIZE] [--max-connections N] [--heartbeat-interval S] ' +
+      '[--queue NAME:CAPACITY[:bounded|circular]]... [--max-queues N] [--no-client-queue-mgmt] ' +
+      '[--encrypt] [--credentials FILE] [--compress-cutoff-size SIZE]',
   summary: 'run a server (binds 127.0.0.1 unless the URI names another host)',
   async run(argv) {
     const { values: v } = parse(argv, {
@@ -27,7 +30,12 @@ export const serveCommand: Command = {
       encrypt: { type: 'boolean' },
       credentials: { type: 'string' },
       'compress-cutoff-size': { type: 'string' },
+      queue: { type: 'string', multiple: true },
+      'max-queues': { type: 'string' },
+      'no-client-queue-mgmt': { type: 'boolean' },
     });
+    const queues = ((v['queue'] as string[] | undefined) ?? []).map(parseQueueSpec);
+    const maxQueues = int(v, 'max-queues');
     const uri = str(v, 'uri');
     const port = int(v, 'port');
     if (uri !== undefined && port !== undefined) throw new UsageError('give either --port or --uri');
@@ -44,6 +52,8 @@ export const serveCommand: Command = {
       ...(handlerName === 'echo' ? { handler: echo } : {}),
       ...(maxConnections !== undefined ? { maxConnections } : {}),
       ...(heartbeatInterval !== undefined ? { heartbeatInterval } : {}),
+      ...(maxQueues !== undefined ? { maxQueues } : {}),
+      ...(v['no-client-queue-mgmt'] === true ? { permitClientQueueMgmt: false } : {}),
       ...(maxMessageSize !== undefined ? { maxMessageSize } : {}),
       ...(cutoff !== undefined ? { compressCutoffSize: cutoff } : {}),
       ...(v['encrypt'] === true ? { encrypt: true } : {}),
@@ -54,6 +64,12 @@ export const serveCommand: Command = {
       },
     };
     const server = await createServer(opts);
+    try {
+      for (const q of queues) await server.createQueue(q.name, { capacity: q.capacity, type: q.type });
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
     process.stdout.write(`listening on ${server.uri}\n`);
     if (v['hint'] === true) {
       process.stderr.write(

@@ -9,6 +9,8 @@ import type { EncodeOptions } from '../transport/message-codec.js';
 import { abortError, onAbort } from '../util/abort.js';
 import { handshake, type ServerConfig } from './handshake.js';
 import { resolveClientSettings, type ClientOptions, type ClientSettings } from './options.js';
+import * as queues from './queues.js';
+import type { ClientCreateQueueOptions, ClientQueueStatus, ConsumeOptions, OfferOptions, PollOptions } from './queues.js';
 
 /** Per-request options. */
 export interface RequestOptions {
@@ -60,6 +62,29 @@ export interface Client {
   serverStatus(opts?: RequestOptions): Promise<Record<string, unknown>>;
   /** Server "thread pool" statistics (`ipc/server-thread-pool-statistics`). */
   serverThreadPoolStatistics(opts?: RequestOptions): Promise<Record<string, number>>;
+  /**
+   * Offers a message to a queue (`ipc/offer`, `ipc/offer-async`: both are this Promise).
+   * Resolves with the response whatever its status: check `responseOk` (QUEUE_FULL,
+   * QUEUE_NOT_FOUND … are returned, not thrown). The message's expiry travels with it.
+   */
+  offer(queue: string, msg: Message, opts?: OfferOptions): Promise<Message>;
+  /**
+   * Polls a queue (`ipc/poll`, `ipc/poll-async`). Resolves with the message (status OK, its
+   * requestId, topics, payload and reply-to queue) or the QUEUE_EMPTY / QUEUE_NOT_FOUND response.
+   */
+  poll(queue: string, opts?: PollOptions): Promise<Message>;
+  /** Yields the messages of a queue as they arrive, polling in a loop (see ConsumeOptions). */
+  consume(queue: string, opts?: ConsumeOptions): AsyncIterable<Message>;
+  /** Creates a queue (existing name: no-op); RequestError with the server's reason when refused. */
+  createQueue(name: string, capacity: number, opts?: ClientCreateQueueOptions): Promise<void>;
+  /** Creates a temporary queue owned by this connection; resolves with its name `queue/<uuid>`. */
+  createTemporaryQueue(capacity: number): Promise<string>;
+  /** Removes a queue and its messages; RequestError when refused. */
+  removeQueue(name: string): Promise<void>;
+  /** True when the queue exists; RequestError when refused. */
+  existsQueue(name: string): Promise<boolean>;
+  /** `{ name, exists, type, temporary, durable, capacity, size }`; RequestError when refused. */
+  queueStatus(name: string): Promise<ClientQueueStatus>;
   /** Opens another client with the same options (`ipc/clone`). */
   clone(): Promise<Client>;
   /**
@@ -192,7 +217,8 @@ class ClientImpl implements Client, ClientCore {
   }
 
   send(msg: Message, opts?: RequestOptions): Promise<Message> {
-    return this.request(msg.with({ type: 'REQUEST', oneway: false, subscriptionReply: false }), opts);
+    const req = msg.type === 'REQUEST' && !msg.oneway && !msg.subscriptionReply ? msg : msg.with({ type: 'REQUEST', oneway: false, subscriptionReply: false });
+    return this.request(req, opts);
   }
 
   async sendOneway(msg: Message): Promise<void> {
@@ -219,6 +245,38 @@ class ClientImpl implements Client, ClientCore {
 
   clone(): Promise<Client> {
     return connect(this.#options);
+  }
+
+  offer(queue: string, msg: Message, opts?: OfferOptions): Promise<Message> {
+    return queues.offer(this, queue, msg, opts);
+  }
+
+  poll(queue: string, opts?: PollOptions): Promise<Message> {
+    return queues.poll(this, queue, opts);
+  }
+
+  consume(queue: string, opts?: ConsumeOptions): AsyncIterable<Message> {
+    return queues.consume(this, queue, opts);
+  }
+
+  createQueue(name: string, capacity: number, opts?: ClientCreateQueueOptions): Promise<void> {
+    return queues.createQueue(this, name, capacity, opts);
+  }
+
+  createTemporaryQueue(capacity: number): Promise<string> {
+    return queues.createTemporaryQueue(this, capacity);
+  }
+
+  removeQueue(name: string): Promise<void> {
+    return queues.removeQueue(this, name);
+  }
+
+  existsQueue(name: string): Promise<boolean> {
+    return queues.existsQueue(this, name);
+  }
+
+  queueStatus(name: string): Promise<ClientQueueStatus> {
+    return queues.queueStatus(this, name);
   }
 
   #onMessage(msg: Message): void {

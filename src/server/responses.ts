@@ -10,22 +10,15 @@ export const RESPONSE_TIMEOUT = 300;
  * the request's id, requestId and topics, text/plain UTF-8, expiresAt -1, timeout 300.
  */
 export function textResponse(req: Message, status: ResponseStatusName, text: string): Message {
-  return messageFromFields({
-    id: req.id,
-    type: 'RESPONSE',
-    status,
-    oneway: true,
-    requestId: req.requestId,
-    topics: req.topics,
-    mimetype: 'text/plain',
-    charset: 'UTF-8',
-    data: Buffer.from(text, 'utf8'),
-    timeout: RESPONSE_TIMEOUT,
-  });
+  return serverResponse(req, status, 'text/plain', Buffer.from(text, 'utf8'));
 }
 
 /** Like {@link textResponse} with an `application/json` payload (`value` written compactly). */
 export function jsonResponse(req: Message, status: ResponseStatusName, value: unknown, pretty = false): Message {
+  return serverResponse(req, status, JSON_MIMETYPE, Buffer.from(pretty ? writeJson(value, true) : JSON.stringify(value), 'utf8'));
+}
+
+function serverResponse(req: Message, status: ResponseStatusName, mimetype: string, data: Buffer): Message {
   return messageFromFields({
     id: req.id,
     type: 'RESPONSE',
@@ -33,9 +26,9 @@ export function jsonResponse(req: Message, status: ResponseStatusName, value: un
     oneway: true,
     requestId: req.requestId,
     topics: req.topics,
-    mimetype: JSON_MIMETYPE,
+    mimetype,
     charset: 'UTF-8',
-    data: Buffer.from(pretty ? writeJson(value, true) : JSON.stringify(value), 'utf8'),
+    data,
     timeout: RESPONSE_TIMEOUT,
   });
 }

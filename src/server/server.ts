@@ -8,6 +8,8 @@ import type { ServerCore, ServerFeature, SessionState } from './core.js';
 import { resolveServerSettings, type ServerOptions, type ServerSettings } from './options.js';
 import { createSecurityFeature, SECURITY_FEATURE } from './security.js';
 import { ServerSession } from './session.js';
+import type { CreateQueueOptions, QueueStatus } from './queue-registry.js';
+import { createQueueFeature, createQueueOnServer, existsQueueOnServer, QUEUE_FEATURE, queueStatusOnServer, removeQueueOnServer } from './queues.js';
 import { ServerStats } from './stats.js';
 
 const debug = debuglog('venice-ipc');
@@ -28,6 +30,18 @@ export interface Server {
   readonly stats: ServerStats;
   /** Number of open connections. */
   readonly connectionCount: number;
+  /**
+   * Creates a queue (`ipc/create-queue`); an existing name is a no-op. Rejects with a coded
+   * error: invalid name (MessageError), capacity < 1 (QueueError QUEUE_LIMIT), durable circular
+   * (QUEUE_NOT_PERMITTED), durable without write-ahead log (WalError WAL_DISABLED).
+   */
+  createQueue(name: string, opts: Readonly<CreateQueueOptions>): Promise<void>;
+  /** Removes a queue and drops its messages (`ipc/remove-queue`); absent names are fine. */
+  removeQueue(name: string): Promise<void>;
+  /** True when the queue exists (`ipc/exists-queue?`); throws MessageError for an invalid name. */
+  existsQueue(name: string): boolean;
+  /** Status of a queue: name, exists, type, temporary, durable, capacity, size. */
+  queueStatus(name: string): QueueStatus;
   /**
    * Stops accepting, lets in-flight requests finish up to `closeTimeout`, closes every
    * connection and the plugged-in services. Idempotent.
@@ -177,6 +191,22 @@ class ServerImpl implements Server, ServerCore {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+
+  createQueue(name: string, opts: Readonly<CreateQueueOptions>): Promise<void> {
+    return createQueueOnServer(this, name, opts);
+  }
+
+  removeQueue(name: string): Promise<void> {
+    return removeQueueOnServer(this, name);
+  }
+
+  existsQueue(name: string): boolean {
+    return existsQueueOnServer(this, name);
+  }
+
+  queueStatus(name: string): QueueStatus {
+    return queueStatusOnServer(this, name);
+  }
 }
 
 function isLive(path: string): Promise<boolean> {
@@ -192,7 +222,8 @@ function isLive(path: string): Promise<boolean> {
 
 /**
  * Starts a server. Resolves once it is listening; rejects with a ConnectionError
- * (LISTEN_FAILED) when the endpoint cannot be bound, or an ArgumentError for bad options.
+ * (LISTEN_FAILED) when the endpoint cannot be bound, or an ArgumentError for bad options (among
+ * them an active `authenticator` without `encrypt`).
  *
  * ```ts
  * await using server = await createServer({ port: 33333, handler: (m) => m });
@@ -203,6 +234,7 @@ export async function createServer(options: Readonly<ServerOptions>): Promise<Se
   const server = new ServerImpl(settings);
   // First, so that its gate (encryption, login) runs before any other feature's.
   server.features.set(SECURITY_FEATURE, createSecurityFeature(settings));
+  server.features.set(QUEUE_FEATURE, createQueueFeature());
   try {
     await server.listen();
   } catch (err) {

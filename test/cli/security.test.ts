@@ -71,6 +71,14 @@ test('serve --encrypt --credentials: send logs in with --password, --password-en
     const none = await send([]);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /VIPC_ERR_AUTH_REQUIRED/);
+    // the queue commands take the same flags
+    const exists = await runCli(['queue', 'exists', 'nothere', '--uri', server.uri, '--user', 'tom', '--password-env', 'MY_PW'], {
+      env: envWithout({ MY_PW: 'secret pw' }),
+    });
+    assert.equal(exists.code, 0, exists.stderr);
+    assert.equal(exists.stdout, 'false\n');
+    const denied = await runCli(['queue', 'exists', 'nothere', '--uri', server.uri], { env: envWithout() });
+    assert.match(denied.stderr, /VIPC_ERR_AUTH_REQUIRED/);
     // usage errors
     assert.equal((await send(['--password', 'x'])).code, 64);
     assert.equal((await send(['--user', 'tom'])).code, 64);

@@ -1,6 +1,4 @@
 // Seed example 40: message expiry survives an offer/poll round trip through a queue.
-// PENDING: needs the queue API (server.createQueue, client.offer, client.poll), which is not on
-// this branch yet. Rename to examples/40-check-message-expiration.ts once it lands.
 import { connect, createServer, veniceMessage } from '../src/index.js';
 
 await using server = await createServer({ port: 0 });

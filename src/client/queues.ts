@@ -1,0 +1,216 @@
+import { ArgumentError, ErrorCode, MessageError, QueueError, RequestError } from '../errors.js';
+import { messageFromFields, isMessage, JSON_MIMETYPE, type Message } from '../message/message.js';
+import { javaTrim, validateLineField, validateQueueName } from '../message/validate.js';
+import type { ClientCore } from './client.js';
+import { QUEUE_TIMEOUT_MARGIN } from './options.js';
+
+/** Longest queue wait the client puts in a header (`timeout: Infinity`): below setTimeout's limit with room for the margin. */
+export const MAX_QUEUE_WAIT = 2 ** 31 - 1 - QUEUE_TIMEOUT_MARGIN;
+/** Header timeout of queue-management requests (what Java sends). */
+const MGMT_TIMEOUT = 300;
+
+/** Options of `client.offer`. */
+export interface OfferOptions {
+  /** Queue the poller should answer to (`replyToQueueName`). Defaults to none. */
+  readonly replyTo?: string | null;
+  /**
+   * How long the server may wait for space in a full bounded queue, ms. 0 or negative = no
+   * wait; `Infinity` = the longest wait the server allows (about 24.8 days). Defaults to 0.
+   */
+  readonly timeout?: number;
+  /** Stops waiting for the response (the server may still store the message). */
+  readonly signal?: AbortSignal;
+  /** Response timeout, ms. Defaults to the larger of the client timeout and `timeout` + 5 s. */
+  readonly responseTimeout?: number;
+}
+
+/** Options of `client.poll`. */
+export interface PollOptions {
+  /** How long the server may wait for a message, ms; 0 or negative = no wait; `Infinity` as for offer. Defaults to 0. */
+  readonly timeout?: number;
+  /**
+   * Stops waiting for the response. The server is not told: a message it hands out after the
+   * abort is lost, so prefer short timeouts (or `consume`) over aborting long polls.
+   */
+  readonly signal?: AbortSignal;
+  /** Response timeout, ms. Defaults to the larger of the client timeout and `timeout` + 5 s. */
+  readonly responseTimeout?: number;
+}
+
+/** Options of `client.createQueue`. */
+export interface ClientCreateQueueOptions {
+  /** `bounded` or `circular`. Defaults to `bounded`. */
+  readonly type?: 'bounded' | 'circular';
+  /** Durable bounded queue (the server needs a write-ahead log). Defaults to false. */
+  readonly durable?: boolean;
+}
+
+/** Options of `client.consume`. */
+export interface ConsumeOptions {
+  /** Wait of each poll, ms; an abort takes effect within this time. Defaults to 1000. */
+  readonly pollTimeout?: number;
+  /** Ends the iteration (checked between polls, so no polled message is ever dropped). */
+  readonly signal?: AbortSignal;
+}
+
+/** A queue's status as the server reports it (WIRE §9.5), in Venice's member order. */
+export interface ClientQueueStatus {
+  readonly name: string;
+  readonly exists: boolean;
+  readonly type: 'BOUNDED' | 'CIRCULAR' | null;
+  readonly temporary: boolean;
+  readonly durable: boolean;
+  readonly capacity: number;
+  readonly size: number;
+}
+
+/** The header value of a queue wait: whole ms, negative → -1 (as Java), Infinity → {@link MAX_QUEUE_WAIT}. */
+export function queueWait(timeout: number | undefined): number {
+  if (timeout === undefined) return 0;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, 'A queue timeout must be a number of ms');
+  if (timeout < 0) return -1;
+  return Math.min(Math.floor(timeout), MAX_QUEUE_WAIT);
+}
+
+function responseTimeout(core: ClientCore, wait: number, given: number | undefined): number {
+  return given ?? Math.max(core.settings.timeout, wait + QUEUE_TIMEOUT_MARGIN);
+}
+
+function queueArg(queue: string, what: string): string {
+  if (typeof queue !== 'string' || javaTrim(queue) === '') throw new MessageError(ErrorCode.INVALID_QUEUE_NAME, `${what}: A queue name must not be blank!`);
+  return queue;
+}
+
+/** Builds the OFFER request (WIRE §9.4): a new id and timestamp, the message's fields and its expiry (SEMANTICS §17 #8). */
+export function buildOffer(queue: string, msg: Message, replyTo: string | null | undefined, wait: number): Message {
+  if (!isMessage(msg)) throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, 'offer expects a message');
+  return messageFromFields({
+    type: 'OFFER',
+    status: 'NULL',
+    oneway: false,
+    durable: msg.durable,
+    requestId: msg.requestId,
+    topics: msg.topics,
+    mimetype: msg.mimetype,
+    charset: msg.charset,
+    data: msg.data,
+    queueName: validateLineField(queueArg(queue, 'offer'), 'A queue name'),
+    replyToQueueName: validateLineField(replyTo, 'A reply-to queue name'),
+    expiresAtMillis: msg.expiresAtMillis,
+    timeout: wait,
+  });
+}
+
+/** Builds the POLL request (WIRE §9.4): topic `queue/poll`, octet-stream, no charset, empty payload. */
+export function buildPoll(queue: string, wait: number): Message {
+  queueArg(queue, 'poll');
+  validateLineField(queue, 'A queue name');
+  return messageFromFields({ type: 'POLL', status: 'NULL', queueName: queue, topics: ['queue/poll'], mimetype: 'application/octet-stream', timeout: wait });
+}
+
+/** Builds a queue-management request (WIRE §9.5) with a JSON object payload. */
+export function buildManagement(type: 'CREATE_QUEUE' | 'CREATE_TEMP_QUEUE' | 'REMOVE_QUEUE' | 'STATUS_QUEUE', topic: string, json: string): Message {
+  return messageFromFields({ type, status: 'NULL', topics: [topic], mimetype: JSON_MIMETYPE, charset: 'UTF-8', data: Buffer.from(json, 'utf8'), timeout: MGMT_TIMEOUT });
+}
+
+/** `client.offer`: resolves with the response, whatever its status (QUEUE_FULL, QUEUE_NOT_FOUND … are returned). */
+export function offer(core: ClientCore, queue: string, msg: Message, opts: Readonly<OfferOptions> = {}): Promise<Message> {
+  try {
+    const wait = queueWait(opts.timeout);
+    const req = buildOffer(queue, msg, opts.replyTo, wait);
+    return core.request(req, { timeout: responseTimeout(core, wait, opts.responseTimeout), signal: opts.signal });
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+/** `client.poll`: resolves with the polled message (status OK) or the QUEUE_EMPTY / QUEUE_NOT_FOUND … response. */
+export function poll(core: ClientCore, queue: string, opts: Readonly<PollOptions> = {}): Promise<Message> {
+  try {
+    const wait = queueWait(opts.timeout);
+    return core.request(buildPoll(queue, wait), { timeout: responseTimeout(core, wait, opts.responseTimeout), signal: opts.signal });
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+async function manage(core: ClientCore, req: Message, failure: string): Promise<Message> {
+  const res = await core.request(req);
+  if (!res.responseOk) throw new RequestError(res.status, `${failure} Reason: ${safeText(res)}`);
+  return res;
+}
+
+function capacityArg(capacity: number): number {
+  if (typeof capacity !== 'number' || !Number.isSafeInteger(capacity)) throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, 'A queue capacity must be an integer');
+  if (capacity < 1) throw new QueueError(ErrorCode.QUEUE_LIMIT, 'A queue capacity must not be lower than 1');
+  return capacity;
+}
+
+/** `client.createQueue` (`ipc/create-queue` via a client): RequestError when the server refuses. */
+export async function createQueue(core: ClientCore, name: string, capacity: number, opts: Readonly<ClientCreateQueueOptions> = {}): Promise<void> {
+  validateQueueName(name);
+  capacityArg(capacity);
+  const type = opts.type ?? 'bounded';
+  if (type !== 'bounded' && type !== 'circular') throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, `Invalid queue type ${String(type)}! Use one of {bounded, circular}.`);
+  const durable = opts.durable ?? false;
+  if (type === 'circular' && durable) throw new QueueError(ErrorCode.QUEUE_NOT_PERMITTED, 'Circular queues can not be made durable.');
+  // Member order as the Java client writes it, so the payload bytes match.
+  const json = `{"durable":${durable},"name":${JSON.stringify(name)},"bounded":${type === 'bounded'},"capacity":${capacity}}`;
+  await manage(core, buildManagement('CREATE_QUEUE', 'queue/create', json), `Failed to create queue '${name}'!`);
+}
+
+/** `client.createTemporaryQueue`: the server-chosen name `queue/<uuid>`. */
+export async function createTemporaryQueue(core: ClientCore, capacity: number): Promise<string> {
+  capacityArg(capacity);
+  const res = await manage(core, buildManagement('CREATE_TEMP_QUEUE', 'queue/create-temporary', `{"capacity":${capacity}}`), 'Failed to create temporary queue!');
+  return res.text;
+}
+
+/** `client.removeQueue`: removes and clears the queue (absent names are fine). */
+export async function removeQueue(core: ClientCore, name: string): Promise<void> {
+  validateQueueName(name);
+  await manage(core, buildManagement('REMOVE_QUEUE', 'queue/remove', `{"name":${JSON.stringify(name)}}`), `Failed to remove queue '${name}'!`);
+}
+
+/** `client.queueStatus`: the status in Venice's member order. */
+export async function queueStatus(core: ClientCore, name: string, failure = `Failed to get the status of queue '${name}'!`): Promise<ClientQueueStatus> {
+  validateQueueName(name);
+  const res = await manage(core, buildManagement('STATUS_QUEUE', 'queue/status', `{"name":${JSON.stringify(name)}}`), failure);
+  const s = res.json<Record<string, unknown>>();
+  return {
+    name: String(s['name']),
+    exists: s['exists'] === true,
+    type: s['type'] === 'BOUNDED' || s['type'] === 'CIRCULAR' ? s['type'] : null,
+    temporary: s['temporary'] === true,
+    durable: s['durable'] === true,
+    capacity: typeof s['capacity'] === 'number' ? s['capacity'] : 0,
+    size: typeof s['size'] === 'number' ? s['size'] : 0,
+  };
+}
+
+/** `client.existsQueue` (a STATUS_QUEUE request, so it needs the management permission). */
+export async function existsQueue(core: ClientCore, name: string): Promise<boolean> {
+  return (await queueStatus(core, name, `Failed to check if queue ${name} exists!`)).exists;
+}
+
+/**
+ * `client.consume`: polls the queue over and over and yields each message (status OK).
+ * Ends when `signal` aborts or the loop breaks; a poll in progress is always completed first,
+ * so no message is lost. Error statuses other than QUEUE_EMPTY end it with a RequestError.
+ */
+export async function* consume(core: ClientCore, queue: string, opts: Readonly<ConsumeOptions> = {}): AsyncGenerator<Message, void, undefined> {
+  const wait = opts.pollTimeout ?? 1000;
+  while (opts.signal?.aborted !== true) {
+    const res = await poll(core, queue, { timeout: wait });
+    if (res.responseOk) yield res;
+    else if (res.status !== 'QUEUE_EMPTY') throw new RequestError(res.status, `Failed to poll queue '${queue}'! Reason: ${safeText(res)}`);
+  }
+}
+
+function safeText(m: Message): string {
+  try {
+    return m.text;
+  } catch {
+    return m.status;
+  }
+}

@@ -1,0 +1,66 @@
+/** A node of a {@link WaitList}; keep it to remove the entry in O(1). */
+export interface WaitNode<T> {
+  readonly value: T;
+  prev: WaitNode<T> | undefined;
+  next: WaitNode<T> | undefined;
+  linked: boolean;
+}
+
+/**
+ * A FIFO of waiters as a doubly linked list: append, take the oldest, and remove any entry
+ * (a waiter whose timer fired or whose signal aborted) in O(1), so abandoned waiters never
+ * pile up behind live ones.
+ */
+export class WaitList<T> {
+  #head: WaitNode<T> | undefined;
+  #tail: WaitNode<T> | undefined;
+  #length = 0;
+
+  /** Number of waiters. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Appends a waiter; returns its node for {@link remove}. */
+  push(value: T): WaitNode<T> {
+    const node: WaitNode<T> = { value, prev: this.#tail, next: undefined, linked: true };
+    if (this.#tail === undefined) this.#head = node;
+    else this.#tail.next = node;
+    this.#tail = node;
+    this.#length++;
+    return node;
+  }
+
+  /** The oldest waiter, not removed. */
+  peek(): T | undefined {
+    return this.#head?.value;
+  }
+
+  /** Removes and returns the oldest waiter. */
+  shift(): T | undefined {
+    const node = this.#head;
+    if (node === undefined) return undefined;
+    this.remove(node);
+    return node.value;
+  }
+
+  /** Removes a waiter; a node already removed is ignored. */
+  remove(node: WaitNode<T>): void {
+    if (!node.linked) return;
+    node.linked = false;
+    if (node.prev === undefined) this.#head = node.next;
+    else node.prev.next = node.next;
+    if (node.next === undefined) this.#tail = node.prev;
+    else node.next.prev = node.prev;
+    node.prev = undefined;
+    node.next = undefined;
+    this.#length--;
+  }
+
+  /** Removes and returns every waiter, oldest first. */
+  drain(): T[] {
+    const out: T[] = [];
+    for (let v = this.shift(); v !== undefined; v = this.shift()) out.push(v);
+    return out;
+  }
+}

@@ -1,0 +1,170 @@
+import { ArgumentError, ErrorCode, QueueError, WalError } from '../errors.js';
+import { validateQueueName } from '../message/validate.js';
+import { createQueueStore } from '../queue/memory-queue.js';
+import type { QueueJournal, QueueStore, QueueType } from '../queue/types.js';
+
+/** Kinds accepted by `server.createQueue`. */
+export type QueueKind = 'bounded' | 'circular';
+
+/** Options of `server.createQueue`. */
+export interface CreateQueueOptions {
+  /** Maximum number of messages, >= 1 (up to 2^31-1; storage grows with content). */
+  readonly capacity: number;
+  /** `bounded` (offers wait when full) or `circular` (evicts the oldest). Defaults to `bounded`. */
+  readonly type?: QueueKind;
+  /** Keep the messages in the write-ahead log (bounded queues, WAL required). Defaults to false. */
+  readonly durable?: boolean;
+}
+
+/** The status of one queue (WIRE §9.5 STATUS_QUEUE), members in Venice's order. */
+export interface QueueStatus {
+  readonly name: string;
+  readonly exists: boolean;
+  /** `BOUNDED` (also durable and temporary queues), `CIRCULAR`, or null when absent. */
+  readonly type: QueueType | null;
+  readonly temporary: boolean;
+  readonly durable: boolean;
+  /** 0 when absent. */
+  readonly capacity: number;
+  /** Current number of messages; 0 when absent. */
+  readonly size: number;
+}
+
+/**
+ * What a write-ahead log offers the queue registry (installed by the WAL feature): a journal
+ * for a new durable queue, and deletion of a removed queue's log.
+ */
+export interface QueueDurability {
+  openJournal(name: string, capacity: number): Promise<QueueJournal>;
+  deleteJournal(name: string): Promise<void>;
+}
+
+/** Text of the refusal of a durable queue on a server without write-ahead log. */
+export const NO_WAL_TEXT = 'Cannot create a durable queue, if write-ahead-log is not activated on the server!';
+/** Text of the refusal of a durable circular queue. */
+export const CIRCULAR_DURABLE_TEXT = 'Circular queues can not be made durable.';
+
+/**
+ * All queues of one server in one namespace (SEMANTICS §4.1), with the counts the limits and
+ * status need. Creation is "create if absent" and atomic (single-threaded).
+ */
+export class QueueRegistry {
+  readonly #queues = new Map<string, QueueStore>();
+  #regular = 0;
+  #temporary = 0;
+  /** Set by a write-ahead log; without it durable queues are refused. */
+  durability: QueueDurability | undefined;
+
+  /** The queue with exactly this name. */
+  get(name: string): QueueStore | undefined {
+    return this.#queues.get(name);
+  }
+
+  /** Number of non-temporary queues (the `maxQueues` limit counts these). */
+  get regularCount(): number {
+    return this.#regular;
+  }
+
+  /** Number of temporary queues of all connections. */
+  get temporaryCount(): number {
+    return this.#temporary;
+  }
+
+  /** Number of all queues. */
+  get count(): number {
+    return this.#queues.size;
+  }
+
+  /** Every queue. */
+  values(): IterableIterator<QueueStore> {
+    return this.#queues.values();
+  }
+
+  /**
+   * Creates a regular queue unless one with that name exists (then nothing happens). Validates
+   * like the server-side Venice API: name, capacity, type, durable (SEMANTICS §5.1).
+   */
+  async create(name: string, opts: Readonly<CreateQueueOptions>): Promise<void> {
+    const init = checkCreate(name, opts);
+    if (init.durable && this.durability === undefined) throw new WalError(ErrorCode.WAL_DISABLED, NO_WAL_TEXT);
+    if (this.#queues.has(name)) return;
+    if (!init.durable) {
+      this.add(createQueueStore({ name, capacity: init.capacity, type: init.type }));
+      return;
+    }
+    const journal = await (this.durability as QueueDurability).openJournal(name, init.capacity);
+    if (this.#queues.has(name)) return; // created meanwhile
+    this.add(createQueueStore({ name, capacity: init.capacity, type: 'BOUNDED', journal }));
+  }
+
+  /** Adds a store (a regular queue, a temporary queue, or one recovered from a log). */
+  add(store: QueueStore): void {
+    const old = this.#queues.get(store.name);
+    if (old !== undefined) this.#forget(old);
+    this.#queues.set(store.name, store);
+    if (store.temporary) this.#temporary++;
+    else this.#regular++;
+  }
+
+  /**
+   * Removes a queue: drops its messages, ends its waits, deletes a durable queue's log.
+   * Absent names are fine. Returns the removed store.
+   */
+  async remove(name: string): Promise<QueueStore | undefined> {
+    const q = this.#queues.get(name);
+    if (q === undefined) return undefined;
+    this.#forget(q);
+    this.#queues.delete(name);
+    q.close();
+    if (q.durable && this.durability !== undefined) await this.durability.deleteJournal(name);
+    return q;
+  }
+
+  /** Removes without waiting for a log deletion (temporary queues are never durable). */
+  removeNow(name: string): void {
+    const q = this.#queues.get(name);
+    if (q === undefined) return;
+    this.#forget(q);
+    this.#queues.delete(name);
+    q.close();
+  }
+
+  /** The status of a queue (absent queues report `exists: false`). */
+  status(name: string): QueueStatus {
+    const q = this.#queues.get(name);
+    if (q === undefined) {
+      return { name, exists: false, type: null, temporary: false, durable: false, capacity: 0, size: 0 };
+    }
+    return { name, exists: true, type: q.type, temporary: q.temporary, durable: q.durable, capacity: q.capacity, size: q.size };
+  }
+
+  /** Closes every queue (server shutdown). */
+  closeAll(): void {
+    for (const q of this.#queues.values()) q.close();
+  }
+
+  #forget(q: QueueStore): void {
+    if (q.temporary) this.#temporary--;
+    else this.#regular--;
+  }
+}
+
+/** Checks the arguments of `createQueue` (server API); throws coded errors. */
+function checkCreate(name: string, opts: Readonly<CreateQueueOptions>): { capacity: number; type: QueueType; durable: boolean } {
+  validateQueueName(name);
+  if (opts === null || typeof opts !== 'object') throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, 'createQueue expects an options object');
+  const { capacity } = opts;
+  if (typeof capacity !== 'number' || !Number.isSafeInteger(capacity)) {
+    throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, 'A queue capacity must be an integer');
+  }
+  if (capacity < 1) throw new QueueError(ErrorCode.QUEUE_LIMIT, 'A queue capacity must not be lower than 1');
+  if (capacity > 2 ** 31 - 1) throw new QueueError(ErrorCode.QUEUE_LIMIT, 'A queue capacity is limited to 2147483647');
+  const kind = opts.type ?? 'bounded';
+  if (kind !== 'bounded' && kind !== 'circular') {
+    throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, `Invalid queue type ${String(kind)}! Use one of {bounded, circular}.`);
+  }
+  const durable = opts.durable ?? false;
+  if (typeof durable !== 'boolean') throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, 'durable must be a boolean');
+  if (kind === 'circular' && durable) throw new QueueError(ErrorCode.QUEUE_NOT_PERMITTED, CIRCULAR_DURABLE_TEXT);
+  return { capacity, type: kind === 'circular' ? 'CIRCULAR' : 'BOUNDED', durable };
+}
