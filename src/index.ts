@@ -36,6 +36,8 @@ export {
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_QUEUES,
+  DEFAULT_MAX_AUTH_FAILURES,
+  DEFAULT_AUTH_FAILURE_DELAY,
   type Handler,
   type HandlerContext,
   type ServerOptions,
@@ -61,6 +63,25 @@ export {
 } from './server/pubsub-options.js';
 export { PUBLISHED_TEXT, SUBSCRIBED_TEXT, UNSUBSCRIBED_TEXT } from './server/pubsub.js';
 export type { ServerConfig } from './client/handshake.js';
+export {
+  createAuthenticator,
+  loadAuthenticator,
+  parseAuthenticator,
+  MAX_CREDENTIAL_LENGTH,
+  type Authenticator,
+  type AuthenticatorOptions,
+  type AddCredentialsOptions,
+  type CredentialsSource,
+  type CredentialsTarget,
+} from './auth/authenticator.js';
+export {
+  hashPassword,
+  verifyPassword,
+  passwordHashFormat,
+  STRONG_PASSWORD_ITERATIONS,
+  type PasswordFormat,
+  type HashPasswordOptions,
+} from './crypto/password.js';
 export { verifyWalDir, dumpWalDir } from './wal/index.js';
 export { encodeStoredMessage, decodeStoredMessage } from './transport/stored-message.js';
 export type { VerifyResult, VerifiedLog, RecoveredQueue, RecoveredEntry, Damage, LogFormat } from './wal/index.js';

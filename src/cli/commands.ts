@@ -1,4 +1,5 @@
 import type { Command } from './common.js';
+import { credentialsCommand } from './credentials.js';
 import { offerCommand, pollCommand, queueCommand } from './queue.js';
 import { publishCommand, subscribeCommand } from './pubsub.js';
 import { sendCommand } from './send.js';
@@ -15,4 +16,5 @@ export const COMMANDS: readonly Command[] = [
   publishCommand,
   subscribeCommand,
   walCommand,
+  credentialsCommand,
 ];

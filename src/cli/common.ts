@@ -29,7 +29,25 @@ export const CLIENT_OPTIONS: Options = {
   host: { type: 'string' },
   uri: { type: 'string' },
   timeout: { type: 'string' },
+  encrypt: { type: 'boolean' },
+  user: { type: 'string' },
+  password: { type: 'string' },
+  'password-env': { type: 'string' },
 };
+
+/** The security options of {@link CLIENT_OPTIONS}, for commands with their own connection options. */
+export const SECURITY_OPTIONS = {
+  encrypt: { type: 'boolean' },
+  user: { type: 'string' },
+  password: { type: 'string' },
+  'password-env': { type: 'string' },
+} as const;
+
+/** Usage text of the options in {@link CLIENT_OPTIONS} that concern security. */
+export const CLIENT_SECURITY_USAGE = '[--encrypt] [--user U (--password P | --password-env VAR)]';
+
+/** Environment variable read for the password when `--user` comes without one. */
+export const PASSWORD_ENV = 'VENICE_IPC_PASSWORD';
 
 /** Options describing a message payload. */
 export const PAYLOAD_OPTIONS: Options = {
@@ -68,15 +86,42 @@ export function int(v: Values, name: string, dflt?: number): number | undefined 
   return Number(x);
 }
 
-/** Connection options of a client command (default: 127.0.0.1:33333). */
-export function clientOptions(v: Values): ClientOptions {
+/** Connection options of a client command (default: 127.0.0.1:33333), with encryption and credentials. */
+export function clientOptions(v: Values, env: NodeJS.ProcessEnv = process.env): ClientOptions {
   const uri = str(v, 'uri');
   const port = int(v, 'port');
   const host = str(v, 'host');
   const timeout = int(v, 'timeout');
   if (uri !== undefined && (port !== undefined || host !== undefined)) throw new UsageError('give either --uri or --port/--host');
   const base: ClientOptions = uri !== undefined ? { uri } : { port: port ?? 33333, ...(host !== undefined ? { host } : {}) };
-  return timeout !== undefined ? { ...base, timeout } : base;
+  return { ...base, ...(timeout !== undefined ? { timeout } : {}), ...(v['encrypt'] === true ? { encrypt: true } : {}), ...credentials(v, env) };
+}
+
+/**
+ * User name and password from `--user` and `--password`, `--password-env VAR` or, when only
+ * `--user` is given, the environment variable VENICE_IPC_PASSWORD (a password on the command
+ * line shows in `ps`; one in the environment does not).
+ */
+function credentials(v: Values, env: NodeJS.ProcessEnv): { userName?: string; password?: string } {
+  const userName = str(v, 'user');
+  const given = str(v, 'password');
+  const envName = str(v, 'password-env');
+  if (userName === undefined) {
+    if (given !== undefined || envName !== undefined) throw new UsageError('--password and --password-env need --user');
+    return {};
+  }
+  if (given !== undefined && envName !== undefined) throw new UsageError('give either --password or --password-env');
+  if (given !== undefined) return { userName, password: given };
+  const name = envName ?? PASSWORD_ENV;
+  const password = env[name];
+  if (password === undefined) {
+    throw new UsageError(
+      envName === undefined
+        ? `--user needs a password: --password P, --password-env VAR or the environment variable ${PASSWORD_ENV}`
+        : `the environment variable ${envName} (--password-env) is not set`,
+    );
+  }
+  return { userName, password };
 }
 
 /** Builds the message described by --text / --json / --file. */

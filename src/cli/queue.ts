@@ -1,8 +1,20 @@
 import { connect, type Client } from '../index.js';
-import { clientOptions, int, messageFrom, parse, PAYLOAD_OPTIONS, str, UsageError, type Command, type Values } from './common.js';
+import {
+  clientOptions,
+  CLIENT_SECURITY_USAGE,
+  int,
+  messageFrom,
+  parse,
+  PAYLOAD_OPTIONS,
+  SECURITY_OPTIONS,
+  str,
+  UsageError,
+  type Command,
+  type Values,
+} from './common.js';
 
 /** Connection options of the queue commands; `--timeout` is the queue wait here, not the response timeout. */
-const CONNECT_OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, uri: { type: 'string' } } as const;
+const CONNECT_OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, uri: { type: 'string' }, ...SECURITY_OPTIONS } as const;
 
 async function withClient<T>(v: Values, f: (c: Client) => Promise<T>): Promise<T> {
   const client = await connect(clientOptions({ ...v, timeout: undefined }));
@@ -22,7 +34,8 @@ function onePositional(positionals: string[], what: string): string {
 export const offerCommand: Command = {
   name: 'offer',
   usage:
-    'offer QUEUE [--port N | --uri URI] (--text S | --json JSON | --file F [--mimetype M]) [--topic T] [--request-id ID] [--reply-to Q] [--timeout MS] [--durable]',
+    'offer QUEUE [--port N | --uri URI] (--text S | --json JSON | --file F [--mimetype M]) [--topic T] [--request-id ID] [--reply-to Q] [--timeout MS] [--durable] ' +
+    CLIENT_SECURITY_USAGE,
   summary: 'offer a message to a queue (--timeout: how long the server may wait for space) and print the response',
   async run(argv) {
     const { values: v, positionals } = parse(
@@ -44,7 +57,7 @@ export const offerCommand: Command = {
 /** `venice-ipc poll`: polls up to `--count` messages and prints each as pretty JSON. */
 export const pollCommand: Command = {
   name: 'poll',
-  usage: 'poll QUEUE [--port N | --uri URI] [--timeout MS] [--count N]',
+  usage: `poll QUEUE [--port N | --uri URI] [--timeout MS] [--count N] ${CLIENT_SECURITY_USAGE}`,
   summary: 'poll messages from a queue and print them as pretty JSON (exit code 2 when the queue stayed empty)',
   async run(argv) {
     const { values: v, positionals } = parse(argv, { ...CONNECT_OPTIONS, timeout: { type: 'string' }, count: { type: 'string' } }, true);
@@ -74,7 +87,7 @@ export const pollCommand: Command = {
 /** `venice-ipc queue create|remove|exists|status`: queue management through a client. */
 export const queueCommand: Command = {
   name: 'queue',
-  usage: 'queue (create NAME CAPACITY [--circular] | remove NAME | exists NAME | status NAME) [--port N | --uri URI]',
+  usage: `queue (create NAME CAPACITY [--circular] | remove NAME | exists NAME | status NAME) [--port N | --uri URI] ${CLIENT_SECURITY_USAGE}`,
   summary: 'manage queues: create, remove, check existence, print status as JSON',
   async run(argv) {
     const { values: v, positionals } = parse(argv, { ...CONNECT_OPTIONS, circular: { type: 'boolean' } }, true);

@@ -1,11 +1,12 @@
 import { connect } from '../index.js';
-import { CLIENT_OPTIONS, clientOptions, messageFrom, parse, PAYLOAD_OPTIONS, type Command } from './common.js';
+import { CLIENT_OPTIONS, CLIENT_SECURITY_USAGE, clientOptions, messageFrom, parse, PAYLOAD_OPTIONS, type Command } from './common.js';
 
 /** `venice-ipc send`: sends one request and prints the response. */
 export const sendCommand: Command = {
   name: 'send',
   usage:
-    'send [--port N | --uri URI] [--topic T] [--request-id ID] (--text S | --json JSON | --file F [--mimetype M]) [--oneway] [--timeout MS]',
+    'send [--port N | --uri URI] [--topic T] [--request-id ID] (--text S | --json JSON | --file F [--mimetype M]) [--oneway] [--timeout MS] ' +
+    CLIENT_SECURITY_USAGE,
   summary: 'send a request and print the response as pretty JSON',
   async run(argv) {
     const { values: v } = parse(argv, { ...CLIENT_OPTIONS, ...PAYLOAD_OPTIONS, oneway: { type: 'boolean' } });

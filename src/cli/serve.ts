@@ -1,14 +1,22 @@
-import { createServer, type Handler, type ServerOptions } from '../index.js';
+import { createServer, loadAuthenticator, type Handler, type ServerOptions, type SizeValue } from '../index.js';
 import { int, parse, str, UsageError, type Command } from './common.js';
 import { parseQueueSpec } from './queue.js';
 
 const echo: Handler = (m) => m;
 
+/** A size option: a plain (possibly negative) integer is a number, anything else a unit string. */
+function sizeOption(x: string | undefined): SizeValue | undefined {
+  if (x === undefined) return undefined;
+  return /^-?[0-9]+$/.test(x) ? Number(x) : x;
+}
+
 /** `venice-ipc serve`: runs a server until SIGINT/SIGTERM. */
 export const serveCommand: Command = {
   name: 'serve',
   usage:
-    'serve [--port N | --uri URI] [--handler echo|none] [--max-message-size SIZE] [--max-connections N] [--heartbeat-interval S] [--queue NAME:CAPACITY[:bounded|circular]]... [--max-queues N] [--no-client-queue-mgmt]',
+    'serve [--port N | --uri URI] [--handler echo|none] [--max-message-size SIZE] [--max-connections N] [--heartbeat-interval S] ' +
+      '[--queue NAME:CAPACITY[:bounded|circular]]... [--max-queues N] [--no-client-queue-mgmt] ' +
+      '[--encrypt] [--credentials FILE] [--compress-cutoff-size SIZE]',
   summary: 'run a server (binds 127.0.0.1 unless the URI names another host)',
   async run(argv) {
     const { values: v } = parse(argv, {
@@ -19,6 +27,9 @@ export const serveCommand: Command = {
       'max-connections': { type: 'string' },
       'heartbeat-interval': { type: 'string' },
       hint: { type: 'boolean' },
+      encrypt: { type: 'boolean' },
+      credentials: { type: 'string' },
+      'compress-cutoff-size': { type: 'string' },
       queue: { type: 'string', multiple: true },
       'max-queues': { type: 'string' },
       'no-client-queue-mgmt': { type: 'boolean' },
@@ -32,7 +43,10 @@ export const serveCommand: Command = {
     if (handlerName !== 'echo' && handlerName !== 'none') throw new UsageError('--handler must be echo or none');
     const maxConnections = int(v, 'max-connections');
     const heartbeatInterval = int(v, 'heartbeat-interval');
-    const maxMessageSize = str(v, 'max-message-size');
+    const maxMessageSize = sizeOption(str(v, 'max-message-size'));
+    const cutoff = sizeOption(str(v, 'compress-cutoff-size'));
+    const credentials = str(v, 'credentials');
+    const authenticator = credentials === undefined ? undefined : await loadAuthenticator(credentials);
     const opts: ServerOptions = {
       ...(uri !== undefined ? { uri } : { port: port ?? 33333 }),
       ...(handlerName === 'echo' ? { handler: echo } : {}),
@@ -40,7 +54,10 @@ export const serveCommand: Command = {
       ...(heartbeatInterval !== undefined ? { heartbeatInterval } : {}),
       ...(maxQueues !== undefined ? { maxQueues } : {}),
       ...(v['no-client-queue-mgmt'] === true ? { permitClientQueueMgmt: false } : {}),
-      ...(maxMessageSize !== undefined ? { maxMessageSize: /^[0-9]+$/.test(maxMessageSize) ? Number(maxMessageSize) : maxMessageSize } : {}),
+      ...(maxMessageSize !== undefined ? { maxMessageSize } : {}),
+      ...(cutoff !== undefined ? { compressCutoffSize: cutoff } : {}),
+      ...(v['encrypt'] === true ? { encrypt: true } : {}),
+      ...(authenticator !== undefined ? { authenticator } : {}),
       onConnectionError: (err, info) => {
         const code = (err as { code?: string }).code ?? 'ERROR';
         process.stderr.write(`connection ${info.connectionId} (${info.remote}) closed: ${code}: ${err.message}\n`);

@@ -1,3 +1,4 @@
+import type { Authenticator } from '../auth/authenticator.js';
 import { ArgumentError, ErrorCode } from '../errors.js';
 import type { Message } from '../message/message.js';
 import { MAX_MESSAGE_SIZE_LIMIT } from '../transport/message-codec.js';
@@ -40,6 +41,22 @@ export interface ServerOptions extends EndpointOptions, PubSubServerOptions {
   readonly permitClientQueueMgmt?: boolean;
   /** Require encryption (Diffie-Hellman + AES-256-GCM) on every connection. Defaults to false. */
   readonly encrypt?: boolean;
+  /**
+   * Checks logins (WIRE §8.4). An active authenticator makes every connection log in and
+   * requires `encrypt: true`, so that passwords never travel in clear. Defaults to none
+   * (AUTHENTICATION requests are answered OK, as in Java).
+   */
+  readonly authenticator?: Authenticator;
+  /**
+   * Failed logins allowed on one connection: the answer to the last one (NO_PERMISSION) is
+   * sent and the connection closed (Java allows unlimited attempts). Defaults to 3.
+   */
+  readonly maxAuthFailures?: number;
+  /**
+   * Delay in ms before a failed login is answered; it doubles with each failure on the
+   * connection, up to 16× (at most 60 s). 0 = no delay. Defaults to 250.
+   */
+  readonly authFailureDelay?: number;
   /** Seconds between client heartbeats advertised to clients; 0 = none. Defaults to 0. */
   readonly heartbeatInterval?: number;
   /** Deadline in ms for in-flight requests when the server closes. Defaults to 5000. */
@@ -62,6 +79,15 @@ export const DEFAULT_MAX_QUEUES = 20;
 export const DEFAULT_CLOSE_TIMEOUT = 5000;
 /** Default in-flight requests per connection. */
 export const DEFAULT_MAX_IN_FLIGHT = 256;
+/** Default number of failed logins after which a connection is closed. */
+export const DEFAULT_MAX_AUTH_FAILURES = 3;
+/** Default delay before answering a failed login, ms (doubling per failure, see {@link MAX_AUTH_FAILURE_DELAY_FACTOR}). */
+export const DEFAULT_AUTH_FAILURE_DELAY = 250;
+/** The failed-login delay grows at most to this multiple of `authFailureDelay`. */
+export const MAX_AUTH_FAILURE_DELAY_FACTOR = 16;
+/** Java's text when an active authenticator is configured without encryption. */
+export const AUTH_WITHOUT_ENCRYPTION_TEXT =
+  'Please enable encryption with an active authenticator to securely transfer the credentials freom a client to the server!';
 /** Size of the per-connection error ring (SEMANTICS §12.3). */
 export const ERROR_QUEUE_CAPACITY = 50;
 
@@ -75,6 +101,9 @@ export interface ServerSettings {
   readonly compressCutoffSize: number;
   readonly permitClientQueueMgmt: boolean;
   readonly encrypt: boolean;
+  readonly authenticator: Authenticator | undefined;
+  readonly maxAuthFailures: number;
+  readonly authFailureDelay: number;
   readonly heartbeatInterval: number;
   readonly closeTimeout: number;
   readonly maxInFlightPerConnection: number;
@@ -117,6 +146,16 @@ export function resolveServerSettings(o: Readonly<ServerOptions>): ServerSetting
   const closeTimeout = o.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
   if (typeof closeTimeout !== 'number' || !(closeTimeout >= 0)) opt('closeTimeout must be a non-negative number of ms');
   if (o.onConnectionError !== undefined && typeof o.onConnectionError !== 'function') opt('onConnectionError must be a function');
+  const encrypt = bool(o.encrypt, 'encrypt', false);
+  const auth = o.authenticator;
+  if (auth !== undefined && (auth === null || typeof auth !== 'object' || typeof auth.verify !== 'function')) {
+    opt('authenticator must be an Authenticator (see createAuthenticator)');
+  }
+  if (auth?.active === true && !encrypt) throw new ArgumentError(ErrorCode.INVALID_OPTION, AUTH_WITHOUT_ENCRYPTION_TEXT);
+  const delay = o.authFailureDelay ?? DEFAULT_AUTH_FAILURE_DELAY;
+  if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0 || delay * MAX_AUTH_FAILURE_DELAY_FACTOR > 60_000) {
+    opt(`authFailureDelay must be a number of ms from 0 to ${60_000 / MAX_AUTH_FAILURE_DELAY_FACTOR}`);
+  }
   return {
     endpoint: resolveEndpoint(o, 'server'),
     handler: o.handler,
@@ -125,7 +164,10 @@ export function resolveServerSettings(o: Readonly<ServerOptions>): ServerSetting
     maxQueues,
     compressCutoffSize: cutoff < 0 ? -1 : cutoff,
     permitClientQueueMgmt: bool(o.permitClientQueueMgmt, 'permitClientQueueMgmt', true),
-    encrypt: bool(o.encrypt, 'encrypt', false),
+    encrypt,
+    authenticator: auth,
+    maxAuthFailures: positiveInt(o.maxAuthFailures, 'maxAuthFailures', DEFAULT_MAX_AUTH_FAILURES),
+    authFailureDelay: delay,
     heartbeatInterval: hb,
     closeTimeout,
     maxInFlightPerConnection: positiveInt(o.maxInFlightPerConnection, 'maxInFlightPerConnection', DEFAULT_MAX_IN_FLIGHT),

@@ -7,6 +7,7 @@ import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
 import type { ServerCore, ServerFeature, SessionState } from './core.js';
 import { resolveServerSettings, type ServerOptions, type ServerSettings } from './options.js';
 import { createPubSubFeature, PUBSUB_FEATURE } from './pubsub.js';
+import { createSecurityFeature, SECURITY_FEATURE } from './security.js';
 import { ServerSession } from './session.js';
 import type { CreateQueueOptions, QueueStatus } from './queue-registry.js';
 import { createQueueFeature, createQueueOnServer, existsQueueOnServer, QUEUE_FEATURE, queueStatusOnServer, removeQueueOnServer } from './queues.js';
@@ -222,7 +223,8 @@ function isLive(path: string): Promise<boolean> {
 
 /**
  * Starts a server. Resolves once it is listening; rejects with a ConnectionError
- * (LISTEN_FAILED) when the endpoint cannot be bound, or an ArgumentError for bad options.
+ * (LISTEN_FAILED) when the endpoint cannot be bound, or an ArgumentError for bad options (among
+ * them an active `authenticator` without `encrypt`).
  *
  * ```ts
  * await using server = await createServer({ port: 33333, handler: (m) => m });
@@ -231,6 +233,8 @@ function isLive(path: string): Promise<boolean> {
 export async function createServer(options: Readonly<ServerOptions>): Promise<Server> {
   const settings = resolveServerSettings(options);
   const server = new ServerImpl(settings);
+  // First, so that its gate (encryption, login) runs before any other feature's.
+  server.features.set(SECURITY_FEATURE, createSecurityFeature(settings));
   server.features.set(QUEUE_FEATURE, createQueueFeature());
   server.features.set(PUBSUB_FEATURE, createPubSubFeature(server));
   try {
