@@ -42,3 +42,4 @@ export type { ServerStats } from './server/stats.js';
 export { connect, type Client, type RequestOptions } from './client/client.js';
 export { DEFAULT_REQUEST_TIMEOUT, type ClientOptions } from './client/options.js';
 export type { ServerConfig } from './client/handshake.js';
+export { benchmark, formatBenchmarkSummary, type BenchmarkOptions, type BenchmarkResult } from './client/benchmark.js';

@@ -112,12 +112,24 @@ export class MessageCodec {
     }
     const meta = decodeMetadata(text);
     let payload = cipher === undefined ? frame.payload : cipher.decrypt(frame.payload);
+    // Fields are listed one by one: in V8 (Node 20) `{ ...meta, more }` costs microseconds per message.
     const build = (data: Buffer): Message =>
       messageFromFields({
-        ...meta,
+        id: meta.id,
+        type: meta.type,
+        status: meta.status,
+        oneway: meta.oneway,
+        durable: meta.durable,
+        subscriptionReply: meta.subscriptionReply,
         timestamp: frame.timestamp,
         expiresAtMillis: frame.expiresAt,
         timeout: frame.timeout,
+        requestId: meta.requestId,
+        topics: meta.topics,
+        queueName: meta.queueName,
+        replyToQueueName: meta.replyToQueueName,
+        mimetype: meta.mimetype,
+        charset: meta.charset,
         data,
       });
     if (!frame.compressed) return build(payload);
