@@ -22,7 +22,9 @@ async function main(): Promise<void> {
     const run = (durationSeconds: number) =>
       benchmark({ uri, msgSize: size, msgCount: Number.MAX_SAFE_INTEGER, durationSeconds, inFlight, startServer: false });
     if (warmup > 0) await run(warmup);
+    const cpu0 = process.cpuUsage();
     const r = await run(seconds);
+    const cpu = process.cpuUsage(cpu0);
     m = {
       messageCount: r.messageCount,
       durationMillis: r.durationMillis,
@@ -30,11 +32,14 @@ async function main(): Promise<void> {
       throughputMB: r.throughputMB,
       latencyP50Millis: r.latencyP50Millis,
       latencyP99Millis: r.latencyP99Millis,
+      clientCpuMicrosPerMsg: (cpu.user + cpu.system) / Math.max(1, r.messageCount),
     };
   } else {
     const endpoint = parseUri(uri);
     if (warmup > 0) await runRawClient(endpoint, size, inFlight, warmup);
+    const cpu0 = process.cpuUsage();
     const r = await runRawClient(endpoint, size, inFlight, seconds);
+    const cpu = process.cpuUsage(cpu0);
     const secs = r.durationMillis / 1000;
     const sorted = r.latencies.sort();
     m = {
@@ -44,6 +49,7 @@ async function main(): Promise<void> {
       throughputMB: (r.messageCount * size) / (1024 * 1024) / secs,
       latencyP50Millis: percentile(sorted, 0.5),
       latencyP99Millis: percentile(sorted, 0.99),
+      clientCpuMicrosPerMsg: (cpu.user + cpu.system) / Math.max(1, r.messageCount),
     };
   }
   process.stdout.write(JSON.stringify(m) + '\n');

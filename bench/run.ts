@@ -62,8 +62,8 @@ async function main(): Promise<number> {
     if (i > 0) extra.set(kv.slice(0, i), kv.slice(i + 1));
   }
   const settings: BenchSettings = {
-    seconds: Number(values.seconds ?? (quick ? 0.5 : 2)),
-    warmupSeconds: Number(values.warmup ?? (quick ? 0.2 : 0.5)),
+    seconds: Number(values.seconds ?? (quick ? 0.5 : 1)),
+    warmupSeconds: Number(values.warmup ?? (quick ? 0.2 : 0.4)),
     quick,
     nodeArgs: values['cpu-prof'] === true ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'prof')}`] : [],
     extra,

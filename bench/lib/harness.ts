@@ -16,6 +16,8 @@ export interface Measurement {
   readonly throughputMB: number;
   readonly latencyP50Millis: number;
   readonly latencyP99Millis: number;
+  /** CPU time (user + system) the client process spent per message, µs. */
+  readonly clientCpuMicrosPerMsg: number;
 }
 
 /** What a section returns: markdown for stdout and data for `bench/results/latest.json`. */
