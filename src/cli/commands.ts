@@ -1,3 +1,4 @@
+import { benchCommand } from './bench.js';
 import type { Command } from './common.js';
 import { credentialsCommand } from './credentials.js';
 import { offerCommand, pollCommand, queueCommand } from './queue.js';
@@ -17,4 +18,5 @@ export const COMMANDS: readonly Command[] = [
   subscribeCommand,
   walCommand,
   credentialsCommand,
+  benchCommand,
 ];

@@ -142,7 +142,17 @@ export class FrameDecoder {
       }
       case State.GET_PAYLOAD: {
         const header = this.#header as Header;
-        const frame: RawFrame = { ...header, headerBytes: this.#headerBytes, meta: this.#meta, payload: field };
+        // Built field by field: V8 (Node 20) makes `{ ...header, more }` an order of magnitude slower.
+        const frame: RawFrame = {
+          compressed: header.compressed,
+          encrypted: header.encrypted,
+          timestamp: header.timestamp,
+          expiresAt: header.expiresAt,
+          timeout: header.timeout,
+          headerBytes: this.#headerBytes,
+          meta: this.#meta,
+          payload: field,
+        };
         this.#header = undefined;
         this.#headerBytes = EMPTY;
         this.#meta = EMPTY;

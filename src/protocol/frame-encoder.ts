@@ -1,10 +1,12 @@
 import { HEADER_SIZE, writeHeader, type Header } from './header.js';
 
 /**
- * Payloads up to this size are copied into the same buffer as header and meta frame so the
- * whole message is one socket write; larger payloads are handed to the socket as they are.
+ * Payloads up to this size are copied into the same buffer as header and meta frame; larger
+ * payloads are handed to the socket as they are, never copied (the connection corks the socket,
+ * so prefix and payload still leave in one writev). Above ~1 KB the copy and the allocation of
+ * a non-pooled buffer cost more than a second iovec.
  */
-export const COALESCE_LIMIT = 16 * 1024;
+export const COALESCE_LIMIT = 1024;
 
 /**
  * Lays out one message (WIRE §2): header, meta frame, payload frame. `meta` and `payload` are

@@ -50,8 +50,12 @@ export interface SubscriberStats {
   readonly delivered: number;
   /** Copies dropped because this connection could not keep up. */
   readonly dropped: number;
-  /** Pushes waiting in this connection's publish queue. */
+  /** Pushes waiting in this connection's publish queue (at most `publishQueueCapacity`). */
   readonly queued: number;
+  /** Pushes collected in this event-loop turn, written at its end (bounded by `publishBufferSize` bytes). */
+  readonly batched: number;
+  /** Bytes held for this connection: queued plus batched pushes. */
+  readonly heldBytes: number;
 }
 
 /**
@@ -95,7 +99,13 @@ export class PubSubFeature implements ServerFeature {
   /** Delivery figures of one connection (zeros if it never subscribed). */
   statsOf(session: SessionState): SubscriberStats {
     const s = this.#subscribers.get(session);
-    return { delivered: s?.delivered ?? 0, dropped: s?.dropped ?? 0, queued: (s?.queue.length ?? 0) + (s?.batch.length ?? 0) };
+    return {
+      delivered: s?.delivered ?? 0,
+      dropped: s?.dropped ?? 0,
+      queued: s?.queue.length ?? 0,
+      batched: s?.batch.length ?? 0,
+      heldBytes: (s?.queuedBytes ?? 0) + (s?.batchBytes ?? 0),
+    };
   }
 
   #subscribe(ctx: RequestContext, msg: Message): Message {

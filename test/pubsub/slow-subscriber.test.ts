@@ -64,10 +64,13 @@ test('a subscriber that never reads cannot slow the publisher or the other subsc
     const heapBefore = heapAfterGc();
     let maxOutbound = 0;
     let maxQueued = 0;
+    let maxHeld = 0;
     const t0 = performance.now();
     await burst(pub, TOTAL, 500, () => {
       maxOutbound = Math.max(maxOutbound, slow.connection.outboundBytes);
-      maxQueued = Math.max(maxQueued, h.pubsub.statsOf(slow).queued);
+      const st = h.pubsub.statsOf(slow);
+      maxQueued = Math.max(maxQueued, st.queued);
+      maxHeld = Math.max(maxHeld, st.heldBytes);
     });
     const burstMs = performance.now() - t0;
     const after = await latencies(pub, PROBES);
@@ -75,19 +78,21 @@ test('a subscriber that never reads cannot slow the publisher or the other subsc
     const fastResult = await within(fastDone, 60_000, 'the fast subscriber');
     const s = h.pubsub.statsOf(slow);
     const stats = h.server.stats;
-    const info = { burstMs: Math.round(burstMs), before, after, maxOutbound, maxQueued, heapGrowthMB: Math.round(heapGrowth / 2 ** 20), slow: s };
+    const info = { burstMs: Math.round(burstMs), before, after, maxOutbound, maxQueued, maxHeld, heapGrowthMB: Math.round(heapGrowth / 2 ** 20), slow: s };
     console.log('# slow subscriber:', JSON.stringify(info));
 
     // The other subscriber got every message, nothing dropped anywhere on its path.
     assert.deepEqual(fastResult, { n: TOTAL + 2 * PROBES, dropped: 0 });
     // Every copy for the stalled subscriber is accounted for: handed to its socket, queued or dropped.
-    assert.equal(s.delivered + s.queued + s.dropped, TOTAL + PROBES);
+    assert.equal(s.delivered + s.queued + s.batched + s.dropped, TOTAL + PROBES);
     assert.ok(s.dropped > TOTAL / 2, `most copies dropped (${s.dropped})`);
     assert.equal(stats.publishDiscardedCount, s.dropped);
     assert.equal(stats.responseDiscardedCount, 0, 'drops are not discarded responses');
     // Memory stays bounded: unsent bytes within the budget (plus one push), queue within its capacity.
     assert.ok(maxOutbound <= budget + 2 * PAYLOAD.length, `outbound ${maxOutbound} within ${budget}`);
-    assert.ok(maxQueued <= 50);
+    assert.ok(maxQueued <= 50, `queue ${maxQueued} within its capacity of 50`);
+    // Pushes held in memory (queue + this turn's batch) stay within two budgets.
+    assert.ok(maxHeld <= 2 * budget + 2 * PAYLOAD.length, `held ${maxHeld} bytes within 2 × ${budget}`);
     assert.ok(heapGrowth < 32 * 2 ** 20, `heap grew ${heapGrowth} bytes`);
     // Publishing is not slowed down by the stalled subscriber.
     assert.ok(after.p99 < Math.max(100, before.p99 * 10), `p99 ${after.p99} ms vs ${before.p99} ms before`);

@@ -1,0 +1,139 @@
+/**
+ * The seed's benchmark scenario (issue 2, item 10): a client sends TEST messages of S bytes,
+ * the server answers each with an empty OK; throughput counts client messages. For every size,
+ * transport (TCP on 127.0.0.1, Unix socket) and in-flight count (1, 16) the same cell is
+ * measured with the raw `node:net` length-prefixed baseline, interleaved, each server and
+ * client in its own process.
+ */
+import { formatSize, parseSize } from '../../src/index.js';
+import type { BenchContext, BenchSection, ChildServer, Measurement, SectionResult } from '../lib/harness.js';
+import { fmtMs, fmtRate, fmtRatio, markdownTable } from '../lib/stats.js';
+
+const SIZES = ['5KB', '50KB', '500KB', '5MB', '50MB'];
+const QUICK_SIZES = ['5KB', '500KB', '5MB'];
+const IN_FLIGHT = [1, 16];
+/** Targets of issue 2: our msgs/s over the raw baseline's. */
+const TARGET: Record<number, number> = { 1: 0.8, 16: 0.7 };
+
+type Transport = 'tcp' | 'unix';
+
+/** One cell of the table. */
+export interface Cell {
+  readonly transport: Transport;
+  readonly inFlight: number;
+  readonly size: number;
+  readonly venice: Measurement;
+  readonly raw: Measurement;
+  /** venice.throughputMsgs / raw.throughputMsgs. */
+  readonly ratio: number;
+  readonly target: number;
+  readonly met: boolean;
+  /** Every round (venice and raw alternate); the table shows the best of each. */
+  readonly veniceRounds: readonly Measurement[];
+  readonly rawRounds: readonly Measurement[];
+}
+
+/** The round with the highest throughput (other load on the machine only ever slows a round down). */
+function best(rounds: readonly Measurement[]): Measurement {
+  return rounds.reduce((a, b) => (b.throughputMsgs > a.throughputMsgs ? b : a));
+}
+
+async function withServers<T>(
+  ctx: BenchContext,
+  transport: Transport,
+  body: (venice: ChildServer, raw: ChildServer) => Promise<T>,
+): Promise<T> {
+  const uri = (tag: string): string => (transport === 'tcp' ? 'af-inet://127.0.0.1:0' : `af-unix://${ctx.unixSocketPath(tag)}`);
+  const venice = await ctx.startServer('server.js', ['venice', uri('venice')]);
+  try {
+    const raw = await ctx.startServer('server.js', ['raw', uri('raw')]);
+    try {
+      return await body(venice, raw);
+    } finally {
+      await raw.stop();
+    }
+  } finally {
+    await venice.stop();
+  }
+}
+
+function tableFor(cells: readonly Cell[]): string {
+  const header = ['', ...cells.map((c) => formatSize(c.size).replace(/(\d)([KM]?B)$/, '$1 $2'))];
+  const row = (label: string, f: (c: Cell) => string): string[] => [label, ...cells.map(f)];
+  return markdownTable(
+    header,
+    [
+      row('Throughput msgs', (c) => `${fmtRate(c.venice.throughputMsgs)} msg/s`),
+      row('Throughput bytes', (c) => `${fmtRate(c.venice.throughputMB)} MB/s`),
+      row('Latency p50 / p99', (c) => `${fmtMs(c.venice.latencyP50Millis)} / ${fmtMs(c.venice.latencyP99Millis)} ms`),
+      row('Raw `net` msgs', (c) => `${fmtRate(c.raw.throughputMsgs)} msg/s`),
+      row('Raw `net` bytes', (c) => `${fmtRate(c.raw.throughputMB)} MB/s`),
+      row('Raw p50 / p99', (c) => `${fmtMs(c.raw.latencyP50Millis)} / ${fmtMs(c.raw.latencyP99Millis)} ms`),
+      row('Ratio to raw', (c) => `**${fmtRatio(c.ratio)}**${c.met ? '' : ' ✗'}`),
+    ],
+    ['l', ...cells.map(() => 'r' as const)],
+  );
+}
+
+async function run(ctx: BenchContext): Promise<SectionResult> {
+  const { seconds, warmupSeconds, quick, extra } = ctx.settings;
+  const rounds = Number(extra.get('rounds') ?? (quick ? 1 : 3));
+  const sizes = (extra.get('sizes')?.split(',') ?? (quick ? QUICK_SIZES : SIZES)).map((s) => parseSize(s.trim(), 'size'));
+  const inFlights = extra.get('in-flight')?.split(',').map(Number) ?? IN_FLIGHT;
+  const transports = (extra.get('transports')?.split(',') ?? ['tcp', 'unix']) as Transport[];
+  const cells: Cell[] = [];
+  const parts: string[] = [];
+  const total = transports.length * inFlights.length * sizes.length;
+  for (const transport of transports) {
+    await withServers(ctx, transport, async (venice, raw) => {
+      for (const inFlight of inFlights) {
+        const group: Cell[] = [];
+        for (const size of sizes) {
+          const n = cells.length + 1;
+          const args = (uri: string): string[] => [uri, String(size), String(inFlight), String(seconds), String(warmupSeconds)];
+          const veniceRounds: Measurement[] = [];
+          const rawRounds: Measurement[] = [];
+          for (let round = 1; round <= rounds; round++) {
+            ctx.progress(`[${n}/${total}] ${transport} in-flight ${inFlight} ${formatSize(size)}: round ${round}/${rounds}`);
+            veniceRounds.push(await ctx.runClient('client.js', ['venice', ...args(venice.uri)]));
+            rawRounds.push(await ctx.runClient('client.js', ['raw', ...args(raw.uri)]));
+          }
+          const v = best(veniceRounds);
+          const r = best(rawRounds);
+          const ratio = r.throughputMsgs > 0 ? v.throughputMsgs / r.throughputMsgs : 0;
+          const target = TARGET[inFlight] ?? 0.7;
+          const cell: Cell = { transport, inFlight, size, venice: v, raw: r, ratio, target, met: ratio >= target, veniceRounds, rawRounds };
+          ctx.progress(
+            `[${n}/${total}]   venice ${fmtRate(v.throughputMsgs)} msg/s, raw ${fmtRate(r.throughputMsgs)} msg/s → ${fmtRatio(ratio)}`,
+          );
+          cells.push(cell);
+          group.push(cell);
+        }
+        const title = transport === 'tcp' ? 'AF_INET TCP sockets (127.0.0.1)' : 'AF_UNIX Unix domain sockets';
+        parts.push(`### ${title}, ${inFlight} in flight (target ≥ ${TARGET[inFlight] ?? 0.7}× raw)\n\n${tableFor(group)}`);
+      }
+    });
+  }
+  const missed = cells.filter((c) => !c.met);
+  parts.push(
+    missed.length === 0
+      ? `All ${cells.length} cells meet their target.`
+      : `Targets missed in ${missed.length} of ${cells.length} cells: ` +
+          missed.map((c) => `${c.transport}/${c.inFlight}/${formatSize(c.size)} ${fmtRatio(c.ratio)}`).join(', ') +
+          '.',
+  );
+  parts.push(
+    `*Best of ${rounds} alternating rounds per cell, each ${seconds} s measured after ${warmupSeconds} s warm-up; ` +
+      'server and client in separate processes; ' +
+      'MB = MiB; latency is request → response at the client.*',
+  );
+  return { markdown: parts.join('\n\n'), data: { seconds, warmupSeconds, rounds, cells } };
+}
+
+/** The request/response section. */
+export const section: BenchSection = {
+  name: 'request-response',
+  description: 'TEST messages of S bytes answered by an empty OK, vs a raw node:net length-prefixed echo',
+  order: 10,
+  run,
+};

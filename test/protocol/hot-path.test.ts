@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FrameDecoder, type RawFrame } from '../../src/protocol/frame-decoder.js';
+import { COALESCE_LIMIT, encodeFrames } from '../../src/protocol/frame-encoder.js';
+import { HEADER_SIZE, readHeader, writeHeader, type Header } from '../../src/protocol/header.js';
+
+const header = (v: number): Header => ({ compressed: false, encrypted: true, timestamp: v, expiresAt: v, timeout: v });
+
+test('header int64 fields are written exactly like writeBigInt64BE', () => {
+  const values = [1, -1, 0, 300, 1764072000123, 2 ** 31, 2 ** 32 - 1, 2 ** 32, -(2 ** 32), -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53 - 1)];
+  for (const v of values) {
+    const b = Buffer.alloc(HEADER_SIZE);
+    writeHeader(b, 0, header(v));
+    for (const off of [10, 18, 26]) assert.equal(b.readBigInt64BE(off), BigInt(v), `value ${v} at ${off}`);
+  }
+});
+
+test('header int64 fields are read like Number(readBigInt64BE)', () => {
+  const b = Buffer.alloc(HEADER_SIZE);
+  writeHeader(b, 0, header(1));
+  for (const big of [1764072000123n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n + 1n, 2n ** 62n + 12345n, 2n ** 63n - 1n]) {
+    b.writeBigInt64BE(big, 10);
+    b.writeBigInt64BE(big, 18);
+    b.writeBigInt64BE(big, 26);
+    const h = readHeader(b, 0);
+    assert.equal(h.timestamp, Number(big));
+    assert.equal(h.expiresAt, Number(big));
+    assert.equal(h.timeout, Number(big));
+  }
+  b.writeBigInt64BE(-(2n ** 40n), 18);
+  assert.equal(readHeader(b, 0).expiresAt, -1);
+});
+
+test('encodeFrames copies small payloads into one buffer and hands larger ones over uncopied', () => {
+  const meta = Buffer.from('meta');
+  const small = Buffer.alloc(COALESCE_LIMIT, 7);
+  const one = encodeFrames(header(5), meta, small);
+  assert.equal(one.length, 1);
+  const large = Buffer.alloc(COALESCE_LIMIT + 1, 9);
+  const two = encodeFrames(header(5), meta, large);
+  assert.equal(two.length, 2);
+  assert.equal(two[1]!.buffer, large.buffer, 'the payload is the caller buffer');
+  assert.equal(two[1]!.byteOffset, large.byteOffset);
+  // Both layouts decode to the same fields.
+  for (const [bufs, payload] of [
+    [one, small],
+    [two, large],
+  ] as const) {
+    const frames: RawFrame[] = [];
+    new FrameDecoder({ maxMetaFrame: 1024, maxPayloadFrame: 1 << 20 }).push(Buffer.concat(bufs), (f) => frames.push(f));
+    assert.equal(frames.length, 1);
+    const f = frames[0]!;
+    assert.deepEqual(
+      { compressed: f.compressed, encrypted: f.encrypted, timestamp: f.timestamp, expiresAt: f.expiresAt, timeout: f.timeout },
+      header(5),
+    );
+    assert.equal(f.meta.toString(), 'meta');
+    assert.ok(f.payload.equals(payload));
+    assert.equal(f.headerBytes.length, HEADER_SIZE);
+  }
+});
