@@ -3,6 +3,7 @@ import type { Message } from '../message/message.js';
 import { MAX_MESSAGE_SIZE_LIMIT } from '../transport/message-codec.js';
 import { resolveEndpoint, type Endpoint, type EndpointOptions } from '../transport/endpoint.js';
 import { parseSize, type SizeValue } from '../util/units.js';
+import { resolveWalSettings, type WalServerOptions, type WalSettings } from './wal-options.js';
 
 /** What a handler gets besides the request. */
 export interface HandlerContext {
@@ -23,8 +24,8 @@ export type Handler = (
   ctx: HandlerContext,
 ) => Message | null | undefined | void | Promise<Message | null | undefined | void>;
 
-/** Server options. */
-export interface ServerOptions extends EndpointOptions {
+/** Server options (the write-ahead log options are documented in {@link WalServerOptions}). */
+export interface ServerOptions extends EndpointOptions, WalServerOptions {
   /** Request handler for send/receive. Defaults to none (requests get HANDLER_ERROR). */
   readonly handler?: Handler;
   /** Maximum parallel connections; one more is closed at once. Defaults to 20. */
@@ -78,6 +79,8 @@ export interface ServerSettings {
   readonly closeTimeout: number;
   readonly maxInFlightPerConnection: number;
   readonly onConnectionError: ServerOptions['onConnectionError'];
+  /** Write-ahead log settings; undefined without `walDir`. */
+  readonly wal: WalSettings | undefined;
 }
 
 function opt(msg: string): never {
@@ -127,5 +130,6 @@ export function resolveServerSettings(o: Readonly<ServerOptions>): ServerSetting
     closeTimeout,
     maxInFlightPerConnection: positiveInt(o.maxInFlightPerConnection, 'maxInFlightPerConnection', DEFAULT_MAX_IN_FLIGHT),
     onConnectionError: o.onConnectionError,
+    wal: resolveWalSettings(o),
   };
 }
