@@ -4,7 +4,7 @@
  * deletes the log of a removed queue, closes the logs at shutdown and reports WAL status.
  */
 import { stat, access, constants } from 'node:fs/promises';
-import { ArgumentError, ErrorCode, WalError } from '../errors.js';
+import { ArgumentError, ErrorCode, WalError, isIpcError } from '../errors.js';
 import type { Message } from '../message/message.js';
 import { createQueueStore } from '../queue/memory-queue.js';
 import type { QueueJournal } from '../queue/types.js';
@@ -50,6 +50,10 @@ export async function openWalFeature(settings: WalSettings, registry: QueueRegis
     salvage: settings.salvage,
     fs: settings.fs,
     onWarning: settings.onWarning,
+  }).catch((err: unknown) => {
+    if (!isIpcError(err, ErrorCode.WAL_CORRUPT)) throw err;
+    const hint = err.message.includes('salvage') ? ' [server option walSalvage, CLI serve --wal-salvage]' : '';
+    throw new WalError(ErrorCode.WAL_CORRUPT, `The server does not start: ${err.message}${hint}`, { cause: err });
   });
   const durability = new WalDurability(wal, settings);
   try {
