@@ -155,7 +155,10 @@ function check(rec: LoadRecord, recovered: string[], t: CrashCounts): string[] {
   for (const id of rec.polled) {
     const k = parseId(id);
     if (k === undefined) continue;
-    if ((lastSeq.get(k.p) ?? -1) >= k.seq) problems.push(`received ${id} out of order`), t.outOfOrder++;
+    if ((lastSeq.get(k.p) ?? -1) >= k.seq) {
+      problems.push(`received ${id} out of order`);
+      t.outOfOrder++;
+    }
     lastSeq.set(k.p, k.seq);
   }
   for (const id of recovered) {
@@ -165,9 +168,15 @@ function check(rec: LoadRecord, recovered: string[], t: CrashCounts): string[] {
       t.unknown++;
       continue;
     }
-    if (seen.has(id) || received.has(id)) problems.push(`duplicate ${id}`), t.duplicated++;
+    if (seen.has(id) || received.has(id)) {
+      problems.push(`duplicate ${id}`);
+      t.duplicated++;
+    }
     seen.add(id);
-    if ((lastSeq.get(k.p) ?? -1) >= k.seq) problems.push(`recovered ${id} out of order`), t.outOfOrder++;
+    if ((lastSeq.get(k.p) ?? -1) >= k.seq) {
+      problems.push(`recovered ${id} out of order`);
+      t.outOfOrder++;
+    }
     lastSeq.set(k.p, k.seq);
     if (!rec.acked.has(id)) t.recoveredUnacknowledged++;
   }
