@@ -44,6 +44,14 @@ export {
   type ServerSettings,
 } from './server/options.js';
 export type { ServerStats } from './server/stats.js';
+export {
+  DEFAULT_WAL_COMPRESS,
+  DEFAULT_WAL_COMPACT,
+  DEFAULT_WAL_COMPACT_THRESHOLD,
+  DEFAULT_WAL_SALVAGE,
+  type WalServerOptions,
+} from './server/wal-options.js';
+export type { WalFileSystem, WalFile } from './wal/index.js';
 export { connect, type Client, type RequestOptions } from './client/client.js';
 export { DEFAULT_REQUEST_TIMEOUT, QUEUE_TIMEOUT_MARGIN, type ClientOptions } from './client/options.js';
 export {

@@ -121,8 +121,10 @@ export const queueCommand: Command = {
 };
 
 /** Parses a repeatable `--queue NAME:CAPACITY[:bounded|circular]` of `serve`. */
-export function parseQueueSpec(spec: string): { name: string; capacity: number; type: 'bounded' | 'circular' } {
-  const m = /^(.+?):([0-9]+)(?::(bounded|circular))?$/.exec(spec);
-  if (m === null) throw new UsageError(`--queue expects NAME:CAPACITY[:bounded|circular], got '${spec}'`);
-  return { name: m[1] as string, capacity: Number(m[2]), type: (m[3] as 'bounded' | 'circular' | undefined) ?? 'bounded' };
+export function parseQueueSpec(spec: string): { name: string; capacity: number; type: 'bounded' | 'circular'; durable: boolean } {
+  const m = /^(.+?):([0-9]+)(?::(bounded|circular))?(:durable)?$/.exec(spec);
+  if (m === null) throw new UsageError(`--queue expects NAME:CAPACITY[:bounded|circular][:durable], got '${spec}'`);
+  const durable = m[4] !== undefined;
+  if (durable && m[3] !== 'bounded') throw new UsageError(`--queue ${spec}: only NAME:CAPACITY:bounded:durable queues can be durable`);
+  return { name: m[1] as string, capacity: Number(m[2]), type: (m[3] as 'bounded' | 'circular' | undefined) ?? 'bounded', durable };
 }

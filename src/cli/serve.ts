@@ -15,8 +15,8 @@ export const serveCommand: Command = {
   name: 'serve',
   usage:
     'serve [--port N | --uri URI] [--handler echo|none] [--max-message-size SIZE] [--max-connections N] [--heartbeat-interval S] ' +
-      '[--queue NAME:CAPACITY[:bounded|circular]]... [--max-queues N] [--no-client-queue-mgmt] ' +
-      '[--encrypt] [--credentials FILE] [--compress-cutoff-size SIZE]',
+      '[--queue NAME:CAPACITY[:bounded|circular|:bounded:durable]]... [--max-queues N] [--no-client-queue-mgmt] ' +
+      '[--encrypt] [--credentials FILE] [--compress-cutoff-size SIZE] [--wal-dir DIR [--wal-compress] [--wal-compact] [--wal-salvage]]',
   summary: 'run a server (binds 127.0.0.1 unless the URI names another host)',
   async run(argv) {
     const { values: v } = parse(argv, {
@@ -33,6 +33,10 @@ export const serveCommand: Command = {
       queue: { type: 'string', multiple: true },
       'max-queues': { type: 'string' },
       'no-client-queue-mgmt': { type: 'boolean' },
+      'wal-dir': { type: 'string' },
+      'wal-compress': { type: 'boolean' },
+      'wal-compact': { type: 'boolean' },
+      'wal-salvage': { type: 'boolean' },
     });
     const queues = ((v['queue'] as string[] | undefined) ?? []).map(parseQueueSpec);
     const maxQueues = int(v, 'max-queues');
@@ -47,6 +51,10 @@ export const serveCommand: Command = {
     const cutoff = sizeOption(str(v, 'compress-cutoff-size'));
     const credentials = str(v, 'credentials');
     const authenticator = credentials === undefined ? undefined : await loadAuthenticator(credentials);
+    const walDir = str(v, 'wal-dir');
+    if (walDir === undefined && (v['wal-compress'] === true || v['wal-compact'] === true || v['wal-salvage'] === true)) {
+      throw new UsageError('--wal-compress, --wal-compact and --wal-salvage need --wal-dir');
+    }
     const opts: ServerOptions = {
       ...(uri !== undefined ? { uri } : { port: port ?? 33333 }),
       ...(handlerName === 'echo' ? { handler: echo } : {}),
@@ -58,6 +66,15 @@ export const serveCommand: Command = {
       ...(cutoff !== undefined ? { compressCutoffSize: cutoff } : {}),
       ...(v['encrypt'] === true ? { encrypt: true } : {}),
       ...(authenticator !== undefined ? { authenticator } : {}),
+      ...(walDir !== undefined
+        ? {
+            walDir,
+            walCompress: v['wal-compress'] === true,
+            walCompact: v['wal-compact'] === true,
+            walSalvage: v['wal-salvage'] === true,
+            onWalWarning: (m: string) => process.stderr.write(`write-ahead log: ${m}\n`),
+          }
+        : {}),
       onConnectionError: (err, info) => {
         const code = (err as { code?: string }).code ?? 'ERROR';
         process.stderr.write(`connection ${info.connectionId} (${info.remote}) closed: ${code}: ${err.message}\n`);
@@ -65,7 +82,7 @@ export const serveCommand: Command = {
     };
     const server = await createServer(opts);
     try {
-      for (const q of queues) await server.createQueue(q.name, { capacity: q.capacity, type: q.type });
+      for (const q of queues) await server.createQueue(q.name, { capacity: q.capacity, type: q.type, durable: q.durable });
     } catch (err) {
       await server.close();
       throw err;

@@ -67,6 +67,7 @@ class MemoryQueue implements QueueStore {
     this.owner = init.owner;
     this.#journal = init.journal;
     this.#onJournalError = init.onJournalError ?? ((err) => debug('queue %s: journal error: %s', this.name, String(err)));
+    for (const m of init.initial ?? []) this.#items.push(m);
   }
 
   get durable(): boolean {

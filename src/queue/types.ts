@@ -43,6 +43,12 @@ export interface QueueInit {
   readonly journal?: QueueJournal;
   /** Receives errors of fire-and-forget journal calls (`restore`). Defaults to ignoring them after a debug log. */
   readonly onJournalError?: (err: unknown) => void;
+  /**
+   * Messages stored at creation, oldest first, without calling the journal (a queue recovered
+   * from its log). May exceed `capacity`; offers then wait until polls bring the size below it.
+   * Defaults to none.
+   */
+  readonly initial?: readonly Message[];
 }
 
 /**

@@ -5,6 +5,7 @@ import { MAX_MESSAGE_SIZE_LIMIT } from '../transport/message-codec.js';
 import { resolveEndpoint, type Endpoint, type EndpointOptions } from '../transport/endpoint.js';
 import { parseSize, type SizeValue } from '../util/units.js';
 import { resolvePubSubSettings, type PubSubServerOptions, type PubSubSettings } from './pubsub-options.js';
+import { resolveWalSettings, type WalServerOptions, type WalSettings } from './wal-options.js';
 
 /** What a handler gets besides the request. */
 export interface HandlerContext {
@@ -25,8 +26,8 @@ export type Handler = (
   ctx: HandlerContext,
 ) => Message | null | undefined | void | Promise<Message | null | undefined | void>;
 
-/** Server options. */
-export interface ServerOptions extends EndpointOptions, PubSubServerOptions {
+/** Server options (publish/subscribe and write-ahead log options are documented in {@link PubSubServerOptions} and {@link WalServerOptions}). */
+export interface ServerOptions extends EndpointOptions, PubSubServerOptions, WalServerOptions {
   /** Request handler for send/receive. Defaults to none (requests get HANDLER_ERROR). */
   readonly handler?: Handler;
   /** Maximum parallel connections; one more is closed at once. Defaults to 20. */
@@ -110,6 +111,8 @@ export interface ServerSettings {
   readonly onConnectionError: ServerOptions['onConnectionError'];
   /** Publish/subscribe settings. */
   readonly pubsub: PubSubSettings;
+  /** Write-ahead log settings; undefined without `walDir`. */
+  readonly wal: WalSettings | undefined;
 }
 
 function opt(msg: string): never {
@@ -173,5 +176,6 @@ export function resolveServerSettings(o: Readonly<ServerOptions>): ServerSetting
     maxInFlightPerConnection: positiveInt(o.maxInFlightPerConnection, 'maxInFlightPerConnection', DEFAULT_MAX_IN_FLIGHT),
     onConnectionError: o.onConnectionError,
     pubsub: resolvePubSubSettings(o),
+    wal: resolveWalSettings(o),
   };
 }

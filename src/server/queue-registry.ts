@@ -28,6 +28,11 @@ export interface QueueStatus {
   readonly capacity: number;
   /** Current number of messages; 0 when absent. */
   readonly size: number;
+  /**
+   * Extra member (not in Venice), present only for a durable queue whose write-ahead log failed:
+   * the error. Such a queue refuses durable offers and polls of durable messages (docs/queues.md).
+   */
+  readonly walError?: string;
 }
 
 /**
@@ -37,6 +42,8 @@ export interface QueueStatus {
 export interface QueueDurability {
   openJournal(name: string, capacity: number): Promise<QueueJournal>;
   deleteJournal(name: string): Promise<void>;
+  /** The error of a durable queue whose log failed (reported by status), else undefined. */
+  failure?(name: string): string | undefined;
 }
 
 /** Text of the refusal of a durable queue on a server without write-ahead log. */
@@ -92,8 +99,15 @@ export class QueueRegistry {
       this.add(createQueueStore({ name, capacity: init.capacity, type: init.type }));
       return;
     }
-    const journal = await (this.durability as QueueDurability).openJournal(name, init.capacity);
-    if (this.#queues.has(name)) return; // created meanwhile
+    const durability = this.durability as QueueDurability;
+    const journal = await durability.openJournal(name, init.capacity);
+    const meanwhile = this.#queues.get(name);
+    if (meanwhile !== undefined) {
+      // Created meanwhile: by a concurrent durable create (which shares this journal), or as a
+      // non-durable queue, in which case the log just created must not outlive this call.
+      if (!meanwhile.durable) await durability.deleteJournal(name);
+      return;
+    }
     this.add(createQueueStore({ name, capacity: init.capacity, type: 'BOUNDED', journal }));
   }
 
@@ -135,7 +149,9 @@ export class QueueRegistry {
     if (q === undefined) {
       return { name, exists: false, type: null, temporary: false, durable: false, capacity: 0, size: 0 };
     }
-    return { name, exists: true, type: q.type, temporary: q.temporary, durable: q.durable, capacity: q.capacity, size: q.size };
+    const status = { name, exists: true, type: q.type, temporary: q.temporary, durable: q.durable, capacity: q.capacity, size: q.size };
+    const walError = q.durable ? this.durability?.failure?.(name) : undefined;
+    return walError === undefined ? status : { ...status, walError };
   }
 
   /** Closes every queue (server shutdown). */

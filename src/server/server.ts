@@ -11,6 +11,7 @@ import { createSecurityFeature, SECURITY_FEATURE } from './security.js';
 import { ServerSession } from './session.js';
 import type { CreateQueueOptions, QueueStatus } from './queue-registry.js';
 import { createQueueFeature, createQueueOnServer, existsQueueOnServer, QUEUE_FEATURE, queueStatusOnServer, removeQueueOnServer } from './queues.js';
+import { openWalFeature, WAL_FEATURE } from './durable-queues.js';
 import { ServerStats } from './stats.js';
 
 const debug = debuglog('venice-ipc');
@@ -224,7 +225,9 @@ function isLive(path: string): Promise<boolean> {
 /**
  * Starts a server. Resolves once it is listening; rejects with a ConnectionError
  * (LISTEN_FAILED) when the endpoint cannot be bound, or an ArgumentError for bad options (among
- * them an active `authenticator` without `encrypt`).
+ * them an active `authenticator` without `encrypt`; INVALID_OPTION also for a missing `walDir`).
+ * With `walDir`, the write-ahead log is recovered first; a damaged log rejects with WalError
+ * (WAL_CORRUPT naming file and offset).
  *
  * ```ts
  * await using server = await createServer({ port: 33333, handler: (m) => m });
@@ -235,11 +238,17 @@ export async function createServer(options: Readonly<ServerOptions>): Promise<Se
   const server = new ServerImpl(settings);
   // First, so that its gate (encryption, login) runs before any other feature's.
   server.features.set(SECURITY_FEATURE, createSecurityFeature(settings));
-  server.features.set(QUEUE_FEATURE, createQueueFeature());
+  const queues = createQueueFeature();
+  server.features.set(QUEUE_FEATURE, queues);
   server.features.set(PUBSUB_FEATURE, createPubSubFeature(server));
+  // Recovery before listening: durable queues are complete when the first client connects.
+  // Installed after the queue feature, so at close the queues close before their logs.
+  const wal = settings.wal === undefined ? undefined : await openWalFeature(settings.wal, queues.registry);
+  if (wal !== undefined) server.features.set(WAL_FEATURE, wal);
   try {
     await server.listen();
   } catch (err) {
+    await wal?.close?.();
     const e = err as NodeJS.ErrnoException;
     const what = e.code === 'EADDRINUSE' ? 'Already running! ' : '';
     throw new ConnectionError(ErrorCode.LISTEN_FAILED, `${what}Failed to start server on ${formatEndpoint(settings.endpoint)}: ${e.message}`, {

@@ -25,6 +25,8 @@ export interface RunExampleOptions {
   readonly cwd?: string;
   /** Time bound in ms; the child is killed (SIGKILL) when it is exceeded. Defaults to 15000. */
   readonly timeout?: number;
+  /** Extra environment variables for the child. Defaults to none. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -40,7 +42,7 @@ export function runExample(name: string, opts: RunExampleOptions = {}): Promise<
     const child = spawn(process.execPath, [script, ...(opts.args ?? [])], {
       cwd: opts.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_DEBUG: '' },
+      env: { ...process.env, NODE_DEBUG: '', ...opts.env },
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];

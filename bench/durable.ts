@@ -1,0 +1,233 @@
+/**
+ * Durable offer benchmark (issue 6): 1000-byte durable messages offered by a client process to
+ * a durable queue of an in-process server with a write-ahead log, at 1 and 64 offers in flight.
+ *   npm run build && node dist/bench/durable.js [--seconds S] [--dir DIR]
+ * Rows, all in one run on the same disk:
+ *   raw write+fdatasync   one 1000-byte record per write + fdatasync (the floor without batching)
+ *   wal appendData        QueueLog.appendData directly (WAL cost alone, group commit)
+ *   offer bounded         non-durable queue through client + server (request-path cost alone)
+ *   offer durable         durable queue through client + server (what a user gets)
+ * It also checks that no OFFER's OK left the server before its DATA record was fdatasynced: a
+ * file-system wrapper records the ids written in each batch and marks them durable when the
+ * batch's fdatasync returns; a wrapper around the OFFER handler checks every OK against that set.
+ * Any violation fails the run (exit code 1). The 256-in-flight row shows how throughput grows
+ * with concurrency once the request path, not the disk, is the limit.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { binaryMessage, connect, createServer, type Message, type Server } from '../src/index.js';
+import type { DispatchResult, RequestHandler, ServerCore } from '../src/server/core.js';
+import { WAL_FEATURE, type WalFeature } from '../src/server/durable-queues.js';
+import { QUEUE_FEATURE } from '../src/server/queues.js';
+import { nodeFileSystem, openWriteAheadLog, type WalFile, type WalFileSystem } from '../src/wal/index.js';
+
+const SIZE = 1000;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+interface Row {
+  name: string;
+  count: number;
+  seconds: number;
+  latencies: number[];
+  syncs?: number;
+}
+
+function print(r: Row): void {
+  const l = [...r.latencies].sort((a, b) => a - b);
+  const q = (p: number): string => (l[Math.min(l.length - 1, Math.floor(p * l.length))] ?? 0).toFixed(2);
+  const spm = r.syncs === undefined ? '     -' : (r.syncs / r.count).toFixed(4);
+  console.log(
+    `${r.name.padEnd(34)} ${String(Math.round(r.count / r.seconds)).padStart(8)} msgs/s   p50 ${q(0.5).padStart(7)} ms   p99 ${q(0.99).padStart(7)} ms   syncs/msg ${spm}   (${r.count})`,
+  );
+}
+
+/** Client process: offers 1000-byte messages with `inFlight` outstanding for `seconds`. */
+async function clientMain(): Promise<void> {
+  const uri = arg('--client', '');
+  const queue = arg('--queue', 'durable');
+  const inFlight = Number(arg('--in-flight', '1'));
+  const seconds = Number(arg('--seconds', '3'));
+  const durable = process.argv.includes('--durable');
+  const c = await connect({ uri, timeout: 30_000 });
+  const payload = Buffer.alloc(SIZE, 0x61);
+  const latencies: number[] = [];
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        const r = await c.offer(queue, binaryMessage(null, 'bench', 'application/octet-stream', payload, { durable }), { timeout: 5000 });
+        if (!r.responseOk) throw new Error(`offer: ${r.status} ${r.text}`);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  await c.close();
+  process.stdout.write(JSON.stringify({ count: latencies.length, seconds: elapsed, latencies }) + '\n');
+}
+
+function runClient(uri: string, queue: string, inFlight: number, seconds: number, durable: boolean): Promise<Row> {
+  return new Promise((resolve, reject) => {
+    const args = [fileURLToPath(import.meta.url), '--client', uri, '--queue', queue, '--in-flight', String(inFlight), '--seconds', String(seconds)];
+    const child = spawn(process.execPath, durable ? [...args, '--durable'] : args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 60) * 1000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`client exited with ${code}`));
+      const r = JSON.parse(out) as { count: number; seconds: number; latencies: number[] };
+      resolve({ name: '', ...r });
+    });
+  });
+}
+
+/** Records, per file, the DATA ids of each written batch and which of them an fdatasync made durable. */
+class SyncTracker implements WalFileSystem {
+  readonly durable = new Set<string>();
+  async open(path: string, flags: 'r' | 'r+' | 'w'): Promise<WalFile> {
+    const inner = await nodeFileSystem.open(path, flags);
+    let written: string[] = [];
+    return {
+      writev: async (buffers, position) => {
+        const n = await inner.writev(buffers, position);
+        written.push(...dataIds(Buffer.concat(buffers as Uint8Array[]).subarray(0, n)));
+        return n;
+      },
+      datasync: async () => {
+        const batch = written;
+        written = [];
+        await inner.datasync();
+        for (const id of batch) this.durable.add(id);
+      },
+      sync: () => inner.sync(),
+      truncate: (len) => inner.truncate(len),
+      close: () => inner.close(),
+    };
+  }
+  readFile = (path: string): Promise<Buffer> => nodeFileSystem.readFile(path);
+  readdir = (dir: string): Promise<string[]> => nodeFileSystem.readdir(dir);
+  rename = (from: string, to: string): Promise<void> => nodeFileSystem.rename(from, to);
+  unlink = (path: string): Promise<void> => nodeFileSystem.unlink(path);
+  syncDir = (dir: string): Promise<void> => nodeFileSystem.syncDir(dir);
+}
+
+/** Ids of the DATA records (docs/wal.md: F7 57, type 02, flags, length, CRC, expiresAt, k, id) in `b`. */
+function dataIds(b: Buffer): string[] {
+  const ids: string[] = [];
+  for (let off = 0; off + 12 <= b.length; ) {
+    if (b[off] !== 0xf7 || b[off + 1] !== 0x57) break; // the file header of a new log, or a partial chunk
+    const len = b.readUInt32BE(off + 4);
+    if (b[off + 2] === 2) ids.push(b.toString('utf8', off + 22, off + 22 + b.readUInt16BE(off + 20)));
+    off += 12 + len;
+  }
+  return ids;
+}
+
+/** Wraps the server's OFFER handler: counts OKs for durable messages whose record was not yet synced. */
+function instrumentOffers(server: Server, tracker: SyncTracker): { checked: number; early: number } {
+  const counts = { checked: 0, early: 0 };
+  const feature = (server as unknown as ServerCore).features.get(QUEUE_FEATURE)!;
+  const handlers = feature.handlers as Record<string, RequestHandler>;
+  const offer = handlers['OFFER']!;
+  const check = (req: Message, res: Message | null): Message | null => {
+    if (res !== null && res.status === 'OK' && res.text.endsWith('(durable: true).')) {
+      counts.checked++;
+      if (!tracker.durable.has(req.id)) counts.early++;
+    }
+    return res;
+  };
+  handlers['OFFER'] = (ctx, msg): DispatchResult => {
+    const r = offer(ctx, msg);
+    return r instanceof Promise ? r.then((res) => check(msg, res)) : check(msg, r);
+  };
+  return counts;
+}
+
+async function raw(dir: string, seconds: number): Promise<Row> {
+  const fh = await open(join(dir, 'raw.bin'), 'w');
+  const buf = Buffer.alloc(SIZE, 0x61);
+  const latencies: number[] = [];
+  let pos = 0;
+  const start = performance.now();
+  while (performance.now() < start + seconds * 1000) {
+    const t0 = performance.now();
+    await fh.write(buf, 0, buf.length, pos);
+    await fh.datasync();
+    pos += buf.length;
+    latencies.push(performance.now() - t0);
+  }
+  await fh.close();
+  return { name: 'raw write+fdatasync per record', count: latencies.length, seconds: (performance.now() - start) / 1000, latencies, syncs: latencies.length };
+}
+
+async function walOnly(dir: string, inFlight: number, seconds: number): Promise<Row> {
+  const { wal } = await openWriteAheadLog(dir);
+  const log = await wal.createQueueLog(`direct${inFlight}`, 2 ** 31 - 1);
+  const payload = Buffer.alloc(SIZE, 0x62);
+  const latencies: number[] = [];
+  let n = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < start + seconds * 1000) {
+        const t0 = performance.now();
+        await log.appendData(`id-${n++}`, -1, payload);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const secs = (performance.now() - start) / 1000;
+  const syncs = log.stats.syncs;
+  await wal.close();
+  return { name: `wal appendData, ${inFlight} in flight`, count: latencies.length, seconds: secs, latencies, syncs };
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(arg('--seconds', '3'));
+  const base = arg('--dir', tmpdir());
+  const dir = await mkdtemp(join(base, 'vipc-bench-durable-'));
+  const tracker = new SyncTracker();
+  let server: Server | undefined;
+  try {
+    console.log(`durable offers: ${SIZE}-byte messages, ${seconds} s per row, WAL in ${dir}`);
+    print(await raw(dir, seconds));
+    print(await walOnly(dir, 1, seconds));
+    print(await walOnly(dir, 64, seconds));
+    const walDir = join(dir, 'server');
+    await mkdir(walDir);
+    server = await createServer({ port: 0, walDir, walFileSystem: tracker });
+    const counts = instrumentOffers(server, tracker);
+    const feature = (server as unknown as ServerCore).features.get(WAL_FEATURE) as WalFeature;
+    for (const inFlight of [1, 64]) {
+      await server.createQueue(`plain${inFlight}`, { capacity: 2 ** 31 - 1 });
+      print({ ...(await runClient(server.uri, `plain${inFlight}`, inFlight, seconds, false)), name: `offer bounded (memory), ${inFlight} in flight` });
+    }
+    for (const inFlight of [1, 64, 256]) {
+      const q = `durable${inFlight}`;
+      await server.createQueue(q, { capacity: 2 ** 31 - 1, durable: true });
+      const row = await runClient(server.uri, q, inFlight, seconds, true);
+      print({ ...row, name: `offer durable, ${inFlight} in flight`, syncs: feature.logStats(q)!.syncs });
+    }
+    console.log(`acknowledgements checked: ${counts.checked}, sent before their record was synced: ${counts.early}`);
+    await server.close();
+    server = undefined;
+    if (counts.early !== 0 || counts.checked === 0) throw new Error(`FAILED: ${counts.early} acknowledgements before their sync (of ${counts.checked})`);
+  } finally {
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--client')) await clientMain();
+else await main();
