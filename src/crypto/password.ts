@@ -13,7 +13,15 @@ import { pbkdf2, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ArgumentError, ErrorCode } from '../errors.js';
 
-const pbkdf2Async = promisify(pbkdf2);
+const pbkdf2Promise = promisify(pbkdf2);
+
+/** How many PBKDF2 hashes this process computed (internal: lets tests check the work done). */
+export const passwordHashStats = { computed: 0 };
+
+function pbkdf2Async(password: Buffer, salt: Buffer, iterations: number, keylen: number, digest: string): Promise<Buffer> {
+  passwordHashStats.computed++;
+  return pbkdf2Promise(password, salt, iterations, keylen, digest);
+}
 
 /** Which stored form {@link hashPassword} writes. */
 export type PasswordFormat = 'venice' | 'strong';
