@@ -129,9 +129,21 @@ export function validateMillis(value: number, what: string): number {
   return value;
 }
 
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 /** Parses a UUID in canonical form (any case) and returns it in lower case, or undefined. */
 export function normaliseUuid(s: string): string | undefined {
-  return UUID_RE.test(s) ? s.toLowerCase() : undefined;
+  if (s.length !== 36) return undefined;
+  let upper = false;
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return undefined; // '-'
+    } else if ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66)) {
+      // 0-9 a-f
+    } else if (c >= 0x41 && c <= 0x46) {
+      upper = true; // A-F: accepted, answered in lower case (WIRE §5)
+    } else {
+      return undefined;
+    }
+  }
+  return upper ? s.toLowerCase() : s;
 }
