@@ -222,9 +222,9 @@ class ClientImpl implements Client, ClientCore {
         reject(toError(abortError(signal as AbortSignal)));
       });
       try {
-        this.connection.send(m, opts, (err) => {
-          if (err) this.#pending.get(m.id)?.reject(err);
-        });
+        // No write callback: a failed write closes the connection, which rejects every pending request.
+        if (!this.connection.isOpen) throw this.#notOpen();
+        this.connection.send(m, opts);
       } catch (err) {
         this.#pending.get(m.id)?.reject(toError(err));
       }
