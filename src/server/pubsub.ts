@@ -15,6 +15,8 @@ export const PUBSUB_FEATURE = 'pubsub';
 
 /** Bytes a push adds besides its payload (header 34 + frame lengths 8 + ~90 metadata), for budgeting. */
 const PUSH_OVERHEAD = 128;
+/** Pushes are encoded once for every plaintext subscriber (see EncodeOptions.shared). */
+const SHARED = { shared: true } as const;
 /** A subscriber's batch is handed over at once when it reaches this size (one socket write's worth). */
 const BATCH_FLUSH_BYTES = 64 * 1024;
 
@@ -208,7 +210,7 @@ export class PubSubFeature implements ServerFeature {
     sub.delivered++;
     this.#server.stats.publishCount++;
     try {
-      sub.session.connection.send(push, undefined, sub.onWritten);
+      sub.session.connection.send(push, SHARED, sub.onWritten);
     } catch (err) {
       // Encoding failed for this connection (e.g. its cipher broke): it gets closed, not the publisher.
       sub.inflight--;

@@ -29,7 +29,15 @@ export interface EncodeOptions {
   readonly compress?: boolean;
   /** Send without encryption even when a session key is active (the DH response). */
   readonly plaintext?: boolean;
+  /**
+   * The same message goes to many connections (pub/sub pushes): when it leaves unencrypted and
+   * uncompressed, encode it once and share the bytes between connections.
+   */
+  readonly shared?: boolean;
 }
+
+/** Plaintext, uncompressed encodings of shared messages (pushes), computed once per message. */
+const sharedPlain = new WeakMap<Message, Buffer[]>();
 
 /**
  * Turns messages into wire bytes and back for one connection, applying the payload transforms
@@ -95,6 +103,14 @@ export class MessageCodec {
   encode(msg: Message, opts: EncodeOptions = {}): Buffer[] | Promise<Buffer[]> {
     const cipher = opts.plaintext === true ? undefined : this.cipher;
     const compress = opts.compress ?? (this.compressCutoff >= 0 && msg.data.length >= this.compressCutoff);
+    if (opts.shared === true && cipher === undefined && !compress) {
+      let bufs = sharedPlain.get(msg);
+      if (bufs === undefined) {
+        bufs = finish(msg, Buffer.from(encodeMetadata(msg), 'utf8'), msg.data, false, undefined);
+        sharedPlain.set(msg, bufs);
+      }
+      return bufs;
+    }
     const meta = this.#meta(msg);
     this.#metaOf = undefined; // do not keep the message (and its payload) alive
     if (!compress) return finish(msg, meta, msg.data, false, cipher);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMessage, plainTextMessage, type Message } from '../../src/index.js';
+import { connect, createMessage, createServer, plainTextMessage, type Message } from '../../src/index.js';
 import { collector, harness, within } from './helpers.js';
 
 const texts = (ms: readonly Message[]): string[] => ms.map((m) => m.text);
@@ -155,4 +155,24 @@ test('topics are validated before anything is sent', { timeout: 20_000 }, async 
   const ok = await c.subscribe(Array.from({ length: 20 }, (_, i) => `t${i}`));
   assert.equal(ok.topics.length, 20);
   assert.equal((await c.serverStatus())['message-count'], 2, 'only the valid SUBSCRIBE and this status request reached the server');
+});
+
+test('one push reaches plain and encrypted subscribers, each in its own encoding (plain bytes are shared)', { timeout: 20_000 }, async () => {
+  await using server = await createServer({ port: 0, compressCutoffSize: -1 });
+  await using plainA = await connect({ uri: server.uri });
+  await using plainB = await connect({ uri: server.uri });
+  await using secret = await connect({ uri: server.uri, encrypt: true });
+  await using pub = await connect({ uri: server.uri });
+  assert.equal(secret.encrypted, true);
+  const subs = await Promise.all([plainA, plainB, secret].map((c) => c.subscribe('shared')));
+  const text = 'x'.repeat(5000); // large enough to be written as its own buffer
+  await pub.publish(plainTextMessage('7', 'shared', text));
+  for (const s of subs) {
+    const it = s[Symbol.asyncIterator]();
+    const { value } = await it.next();
+    assert.equal(value?.text, text);
+    assert.equal(value?.requestId, '7');
+    assert.equal(value?.subscriptionReply, true);
+    await s.unsubscribe();
+  }
 });
