@@ -168,11 +168,11 @@ test('one push reaches plain and encrypted subscribers, each in its own encoding
   const text = 'x'.repeat(5000); // large enough to be written as its own buffer
   await pub.publish(plainTextMessage('7', 'shared', text));
   for (const s of subs) {
-    const it = s[Symbol.asyncIterator]();
-    const { value } = await it.next();
-    assert.equal(value?.text, text);
-    assert.equal(value?.requestId, '7');
-    assert.equal(value?.subscriptionReply, true);
-    await s.unsubscribe();
+    for await (const m of s) {
+      assert.equal(m.text, text);
+      assert.equal(m.requestId, '7');
+      assert.equal(m.subscriptionReply, true);
+      break; // unsubscribes
+    }
   }
 });
