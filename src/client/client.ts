@@ -324,11 +324,14 @@ class ClientImpl implements Client, ClientCore {
     this.#state = 'closed';
     this.#closeError = err;
     clearInterval(this.#heartbeat);
-    const reason = new ConnectionError(
-      ErrorCode.CONNECTION_CLOSED,
-      err === undefined ? 'The connection was closed' : `The connection was closed: ${err.message}`,
-      { cause: err },
-    );
+    const reason =
+      this.#closing !== undefined && err === undefined
+        ? new ConnectionError(ErrorCode.CLIENT_CLOSED, 'The client was closed before the response arrived')
+        : new ConnectionError(
+            ErrorCode.CONNECTION_CLOSED,
+            err === undefined ? 'The connection was closed' : `The connection was closed: ${err.message}`,
+            { cause: err },
+          );
     for (const p of [...this.#pending.values()]) p.reject(reason);
   }
 
@@ -356,8 +359,14 @@ class ClientImpl implements Client, ClientCore {
     this.#state = 'closing';
     clearInterval(this.#heartbeat);
     if (this.#pending.size > 0) {
-      // Let in-flight requests finish (each has its own timeout, so this is bounded).
-      await new Promise<void>((resolve) => this.#drained.push(resolve));
+      // Let in-flight requests finish, but no longer than the client's request timeout: a long
+      // queue wait must not hold close() (the server puts a message back for a closed poller).
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.#drained.push(resolve);
+        timer = setTimeout(resolve, this.settings.timeout);
+      });
+      clearTimeout(timer);
     }
     await this.connection.close(1000);
     const reason = new ConnectionError(ErrorCode.CLIENT_CLOSED, 'The client was closed');

@@ -85,6 +85,11 @@ export interface ServerCore {
 export interface RequestContext {
   readonly server: ServerCore;
   readonly session: SessionState;
+  /**
+   * The request's frame was encrypted. Checked per message, not from the connection's current
+   * key: a request decoded before the key exchange finished may be processed after it.
+   */
+  readonly encrypted: boolean;
 }
 
 /** What a request handler produces: a response, nothing (one-way), sync or async. */

@@ -56,6 +56,11 @@ function sendDh(session: SessionState, req: Message, status: ResponseStatusName,
 
 async function handleKeyExchange(ctx: RequestContext, msg: Message): Promise<null> {
   const { session } = ctx;
+  if (msg.oneway) {
+    // The key could never reach the client: refuse without answering (one-way requests get none).
+    session.recordError('A Diffie-Hellman key exchange request must not be one-way; ignored', msg);
+    return null;
+  }
   if (session.keyExchangeAttempted) return sendDh(session, msg, 'DIFFIE_HELLMAN_NAK', DH_ALREADY_EXCHANGED_TEXT);
   session.keyExchangeAttempted = true; // a failed attempt counts too: no retry (as Java)
   let key: Buffer;
@@ -121,7 +126,8 @@ async function handleLogin(ctx: RequestContext, msg: Message): Promise<Message |
   if (failures < settings.maxAuthFailures) return res;
   if (!session.connection.isOpen) return null;
   const reason = new AuthError(ErrorCode.AUTH_FAILED, `Too many failed logins (${failures}); connection closed`);
-  session.connection.send(res, undefined, () => session.destroy(reason));
+  if (msg.oneway) session.destroy(reason); // one-way requests get no answer, not even this one
+  else session.connection.send(res, undefined, () => session.destroy(reason));
   return null;
 }
 
@@ -135,11 +141,14 @@ export function createSecurityFeature(settings: ServerSettings): ServerFeature {
     },
     gate(ctx, msg) {
       const { session } = ctx;
-      if (settings.encrypt && session.connection.codec.cipher === undefined && !BEFORE_ENCRYPTION.has(msg.type)) {
+      const keyed = session.connection.codec.cipher !== undefined;
+      // A plaintext request is refused when the server requires encryption, and also when this
+      // connection has a key by now (it was sent before the key exchange completed).
+      if (!ctx.encrypted && (settings.encrypt || keyed) && !BEFORE_ENCRYPTION.has(msg.type)) {
         session.destroy(
           new ProtocolError(
             ErrorCode.ENCRYPTION_REQUIRED,
-            `Request ${msg.type} before the Diffie-Hellman key exchange: this server requires encryption`,
+            `Unencrypted request ${msg.type}: ${keyed ? 'this connection is encrypted' : 'this server requires encryption'}`,
           ),
         );
         return null;

@@ -35,8 +35,11 @@ export class ServerSession implements SessionState {
   readonly #onClosed: (s: ServerSession, err: Error | undefined) => void;
   #inFlight = 0;
   #idle: Array<() => void> = [];
-  /** Messages waiting for an exclusive (handshake) request to finish. */
-  #held: Message[] | undefined;
+  /**
+   * Requests waiting for an exclusive (handshake) request to finish. Reading is paused
+   * meanwhile, so this holds at most what one socket read already contained.
+   */
+  #held: Held[] | undefined;
 
   constructor(id: number, socket: Socket, server: ServerCore, onClosed: (s: ServerSession, err: Error | undefined) => void) {
     this.id = id;
@@ -46,7 +49,7 @@ export class ServerSession implements SessionState {
     this.connection = new Connection(
       socket,
       { maxMessageSize: server.settings.maxMessageSize },
-      { onMessage: (m) => this.#onMessage(m), onClose: (e) => this.#closed(e) },
+      { onMessage: (m, encrypted) => this.#onMessage(m, encrypted), onClose: (e) => this.#closed(e) },
     );
     this.connection.codec.compressCutoff = server.settings.compressCutoffSize;
   }
@@ -90,21 +93,21 @@ export class ServerSession implements SessionState {
     this.#abort.abort(reason);
   }
 
-  #onMessage(msg: Message): void {
+  #onMessage(msg: Message, encrypted: boolean): void {
     if (this.#held !== undefined) {
-      this.#held.push(msg);
+      this.#held.push({ msg, encrypted });
       return;
     }
-    this.#process(msg);
+    this.#process(msg, encrypted);
   }
 
-  #process(msg: Message): void {
+  #process(msg: Message, encrypted: boolean): void {
     if (!this.connection.isOpen) return;
     this.#inFlight++;
     if (this.#inFlight >= this.#server.settings.maxInFlightPerConnection) this.connection.pauseReading('inflight');
     let result: DispatchResult;
     try {
-      result = dispatch({ server: this.#server, session: this }, msg);
+      result = dispatch({ server: this.#server, session: this, encrypted }, msg);
     } catch (err) {
       result = this.#internalError(msg, err);
     }
@@ -113,24 +116,35 @@ export class ServerSession implements SessionState {
       return;
     }
     const exclusive = EXCLUSIVE_TYPES.has(msg.type);
-    if (exclusive) this.#held = [];
-    result.then(
-      (res) => this.#finish(msg, res),
-      (err: unknown) => this.#finish(msg, this.#internalError(msg, err)),
-    ).finally(() => {
-      if (!exclusive) return;
-      const held = this.#held ?? [];
-      this.#held = undefined;
-      for (let i = 0; i < held.length; i++) {
-        const m = held[i] as Message;
-        this.#onMessage(m);
-        const nowHeld = this.#held as Message[] | undefined; // #onMessage may have started another exclusive request
-        if (nowHeld !== undefined) {
-          nowHeld.push(...held.slice(i + 1));
-          break;
-        }
+    if (exclusive) {
+      this.#held = [];
+      this.connection.pauseReading('exclusive');
+    }
+    result
+      .then(
+        (res) => this.#finish(msg, res),
+        (err: unknown) => this.#finish(msg, this.#internalError(msg, err)),
+      )
+      .finally(() => {
+        if (exclusive) this.#release();
+      })
+      .catch((err: unknown) => this.connection.destroy(toError(err))); // a bug; never leave it unhandled
+  }
+
+  /** The exclusive request finished: process what waited for it, in order. */
+  #release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i] as Held;
+      this.#onMessage(h.msg, h.encrypted);
+      const nowHeld = this.#held as Held[] | undefined; // that may have started another exclusive request
+      if (nowHeld !== undefined) {
+        nowHeld.push(...held.slice(i + 1));
+        return; // still paused for the new exclusive request
       }
-    }).catch((err: unknown) => this.connection.destroy(toError(err))); // a bug; never leave it unhandled
+    }
+    this.connection.resumeReading('exclusive');
   }
 
   #internalError(msg: Message, err: unknown): Message | null {
@@ -180,6 +194,12 @@ export class ServerSession implements SessionState {
   get codec(): MessageCodec {
     return this.connection.codec;
   }
+}
+
+/** A request that arrived while an exclusive request was in progress. */
+interface Held {
+  readonly msg: Message;
+  readonly encrypted: boolean;
 }
 
 function safeText(m: Message): string {

@@ -13,7 +13,6 @@ export function serverStatus(server: ServerCore, session: SessionState): Record<
     if (sess.subscriptions.size > 0) subClients++;
     subTopics += sess.subscriptions.size;
   }
-  const sock = session.connection.socket as { writableHighWaterMark?: number; readableHighWaterMark?: number };
   let status: Record<string, unknown> = {
     running: server.running,
     encryption: session.connection.codec.cipher !== undefined,
@@ -38,8 +37,9 @@ export function serverStatus(server: ServerCore, session: SessionState): Record<
     'queue-count': 0,
     'temp-queue-count': 0,
     'temp-queue-this-client-count': session.tempQueues.size,
-    'socket-snd-buf-size': sock.writableHighWaterMark ?? -1,
-    'socket-rcv-buf-size': sock.readableHighWaterMark ?? -1,
+    // Node cannot read SO_SNDBUF/SO_RCVBUF: -1 is the spec's "unknown".
+    'socket-snd-buf-size': -1,
+    'socket-rcv-buf-size': -1,
   };
   for (const f of server.features.values()) {
     if (f.statusFields !== undefined) status = { ...status, ...f.statusFields(session) };

@@ -20,8 +20,8 @@ export interface ConnectionOptions {
 
 /** Callbacks of the connection's owner (server session or client). */
 export interface ConnectionHandlers {
-  /** A decoded message, in arrival order. */
-  onMessage(msg: Message): void;
+  /** A decoded message, in arrival order; `encrypted` tells whether its frame was encrypted. */
+  onMessage(msg: Message, encrypted: boolean): void;
   /** The connection closed; `err` says why when it was not an orderly close. Called once. */
   onClose(err: Error | undefined): void;
 }
@@ -206,7 +206,7 @@ export class Connection {
       return;
     }
     if (!(result instanceof Promise)) {
-      this.#handlers.onMessage(result);
+      this.#handlers.onMessage(result, frame.encrypted);
       return;
     }
     this.#decoding = true;
@@ -214,7 +214,7 @@ export class Connection {
       (msg) => {
         this.#decoding = false;
         if (this.#state === 'closed') return;
-        this.#handlers.onMessage(msg);
+        this.#handlers.onMessage(msg, frame.encrypted);
         this.#pumpInQueue();
       },
       (err: unknown) => {
@@ -287,6 +287,11 @@ export class Connection {
     if (this.#state === 'closed') return;
     if (err !== undefined && this.#closeError === undefined) this.#closeError = err;
     if (this.#state === 'open') this.#state = 'closing';
+    if (this.#corked) {
+      // Messages written in this tick (e.g. the answer before a protocol violation) still go out.
+      this.#corked = false;
+      this.#socket.uncork();
+    }
     this.#socket.destroy();
   }
 }

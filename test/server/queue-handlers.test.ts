@@ -23,7 +23,7 @@ function fakeContext(feature: ReturnType<typeof createQueueFeature>): { ctx: Req
     sessions: new Set([session]),
     features: new Map([['queues', feature]]),
   } as unknown as ServerCore;
-  return { ctx: { server, session }, close: () => { open = false; }, errors };
+  return { ctx: { server, session, encrypted: false }, close: () => { open = false; }, errors };
 }
 
 test('a poll completed for a connection that closed meanwhile puts the message back', async () => {
