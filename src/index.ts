@@ -56,6 +56,7 @@ export { connect, type Client, type RequestOptions } from './client/client.js';
 export { DEFAULT_REQUEST_TIMEOUT, QUEUE_TIMEOUT_MARGIN, type ClientOptions } from './client/options.js';
 export {
   MAX_QUEUE_WAIT,
+  MIN_POLL_RESPONSE_MARGIN,
   type OfferOptions,
   type PollOptions,
   type ConsumeOptions,
