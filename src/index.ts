@@ -63,7 +63,7 @@ export {
   type ClientCreateQueueOptions,
   type ClientQueueStatus,
 } from './client/queues.js';
-export { DEFAULT_SUBSCRIPTION_BUFFER, type PushHandler, type SubscribeOptions, type Subscription } from './client/subscription.js';
+export { DEFAULT_SUBSCRIPTION_BUFFER, DEFAULT_SUBSCRIPTION_BUFFER_BYTES, type PushHandler, type SubscribeOptions, type Subscription } from './client/subscription.js';
 export {
   DEFAULT_PUBLISH_BUFFER_SIZE,
   DEFAULT_PUBLISH_QUEUE_CAPACITY,
