@@ -67,6 +67,7 @@ export { DEFAULT_SUBSCRIPTION_BUFFER, DEFAULT_SUBSCRIPTION_BUFFER_BYTES, type Pu
 export {
   DEFAULT_PUBLISH_BUFFER_SIZE,
   DEFAULT_PUBLISH_QUEUE_CAPACITY,
+  DEFAULT_MAX_TOPICS_PER_CONNECTION,
   type PubSubServerOptions,
   type PubSubSettings,
 } from './server/pubsub-options.js';
