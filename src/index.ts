@@ -56,16 +56,18 @@ export { connect, type Client, type RequestOptions } from './client/client.js';
 export { DEFAULT_REQUEST_TIMEOUT, QUEUE_TIMEOUT_MARGIN, type ClientOptions } from './client/options.js';
 export {
   MAX_QUEUE_WAIT,
+  MIN_POLL_RESPONSE_MARGIN,
   type OfferOptions,
   type PollOptions,
   type ConsumeOptions,
   type ClientCreateQueueOptions,
   type ClientQueueStatus,
 } from './client/queues.js';
-export { DEFAULT_SUBSCRIPTION_BUFFER, type PushHandler, type SubscribeOptions, type Subscription } from './client/subscription.js';
+export { DEFAULT_SUBSCRIPTION_BUFFER, DEFAULT_SUBSCRIPTION_BUFFER_BYTES, type PushHandler, type SubscribeOptions, type Subscription } from './client/subscription.js';
 export {
   DEFAULT_PUBLISH_BUFFER_SIZE,
   DEFAULT_PUBLISH_QUEUE_CAPACITY,
+  DEFAULT_MAX_TOPICS_PER_CONNECTION,
   type PubSubServerOptions,
   type PubSubSettings,
 } from './server/pubsub-options.js';

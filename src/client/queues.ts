@@ -4,8 +4,16 @@ import { javaTrim, validateLineField, validateQueueName } from '../message/valid
 import type { ClientCore } from './client.js';
 import { QUEUE_TIMEOUT_MARGIN } from './options.js';
 
+/** Longest delay setTimeout honours, ms (longer ones fire at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Longest queue wait the client puts in a header (`timeout: Infinity`): below setTimeout's limit with room for the margin. */
 export const MAX_QUEUE_WAIT = 2 ** 31 - 1 - QUEUE_TIMEOUT_MARGIN;
+/**
+ * The least a poll's `responseTimeout` must exceed its queue wait by, ms (a wait of 0 or less
+ * counts as 0). A poll the client gives up on while the server still waits would have the next
+ * message handed to it and lost, so a shorter `responseTimeout` is refused.
+ */
+export const MIN_POLL_RESPONSE_MARGIN = 1_000;
 /** Header timeout of queue-management requests (what Java sends). */
 const MGMT_TIMEOUT = 300;
 
@@ -29,11 +37,21 @@ export interface PollOptions {
   /** How long the server may wait for a message, ms; 0 or negative = no wait; `Infinity` as for offer. Defaults to 0. */
   readonly timeout?: number;
   /**
-   * Stops waiting for the response. The server is not told: a message it hands out after the
-   * abort is lost, so prefer short timeouts (or `consume`) over aborting long polls.
+   * Stops waiting for the response — **the server is not told**. A poll that is still waiting
+   * on the server keeps waiting there, and the next message offered to the queue is handed to
+   * it, removed from the queue (ACKed if durable) and discarded by the client: **that message
+   * is lost**. Do not abort waiting polls of a queue whose messages matter; use short polls in
+   * a loop, or `client.consume(queue, { signal })`, which checks its signal only between polls
+   * and so never loses a message.
    */
   readonly signal?: AbortSignal;
-  /** Response timeout, ms. Defaults to the larger of the client timeout and `timeout` + 5 s. */
+  /**
+   * Response timeout, ms. Defaults to the larger of the client timeout and `timeout` +
+   * {@link QUEUE_TIMEOUT_MARGIN} (5 s). Must exceed the queue wait by at least
+   * {@link MIN_POLL_RESPONSE_MARGIN} (1 s; a wait of 0 or less counts as 0), else the poll
+   * rejects with `ArgumentError(VIPC_ERR_INVALID_OPTION)` without sending anything: a client
+   * that gave up while the server still waits would lose the message handed out afterwards.
+   */
   readonly responseTimeout?: number;
 }
 
@@ -74,6 +92,23 @@ export function queueWait(timeout: number | undefined): number {
 
 function responseTimeout(core: ClientCore, wait: number, given: number | undefined): number {
   return given ?? Math.max(core.settings.timeout, wait + QUEUE_TIMEOUT_MARGIN);
+}
+
+/** The response timeout of a poll: a given one must outlast the server's wait (see {@link MIN_POLL_RESPONSE_MARGIN}). */
+function pollResponseTimeout(core: ClientCore, wait: number, given: number | undefined): number {
+  if (given === undefined) return responseTimeout(core, wait, given);
+  const least = Math.max(wait, 0) + MIN_POLL_RESPONSE_MARGIN;
+  if (typeof given !== 'number' || !Number.isFinite(given) || given > MAX_TIMER_MS) {
+    throw new ArgumentError(ErrorCode.INVALID_OPTION, `poll: responseTimeout must be a finite number of ms up to ${MAX_TIMER_MS}`);
+  }
+  if (given < least) {
+    throw new ArgumentError(
+      ErrorCode.INVALID_OPTION,
+      `poll: responseTimeout ${String(given)} ms is too short for a queue wait of ${Math.max(wait, 0)} ms; it must be at least ${least} ms ` +
+        `(wait + ${MIN_POLL_RESPONSE_MARGIN} ms), else the client may give up while the server still waits and the next message would be lost.`,
+    );
+  }
+  return given;
 }
 
 function queueArg(queue: string, what: string): string {
@@ -124,11 +159,17 @@ export function offer(core: ClientCore, queue: string, msg: Message, opts: Reado
   }
 }
 
-/** `client.poll`: resolves with the polled message (status OK) or the QUEUE_EMPTY / QUEUE_NOT_FOUND … response. */
+/**
+ * `client.poll`: resolves with the polled message (status OK) or the QUEUE_EMPTY /
+ * QUEUE_NOT_FOUND … response. Rejects with INVALID_OPTION for a `responseTimeout` that does not
+ * outlast the wait (see {@link PollOptions.responseTimeout}). Aborting `signal` while the poll
+ * waits on the server can lose the next message (see {@link PollOptions.signal}).
+ */
 export function poll(core: ClientCore, queue: string, opts: Readonly<PollOptions> = {}): Promise<Message> {
   try {
     const wait = queueWait(opts.timeout);
-    return core.request(buildPoll(queue, wait), { timeout: responseTimeout(core, wait, opts.responseTimeout), signal: opts.signal });
+    const timeout = pollResponseTimeout(core, wait, opts.responseTimeout);
+    return core.request(buildPoll(queue, wait), { timeout, signal: opts.signal });
   } catch (err) {
     return Promise.reject(err as Error);
   }

@@ -2,6 +2,7 @@ import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { ArgumentError, ErrorCode } from '../errors.js';
 import type { Message } from '../message/message.js';
 import { deferred, type Deferred } from '../util/deferred.js';
+import { parseSize, type SizeValue } from '../util/units.js';
 import type { RequestOptions } from './client.js';
 
 /** Called with each push of a subscription (the seed's handler form). Errors are caught and counted. */
@@ -11,17 +12,31 @@ export type PushHandler = (msg: Message) => unknown;
 export interface SubscribeOptions extends RequestOptions {
   /**
    * Pushes buffered for a consumer (handler or `for await` loop) that is behind; further
-   * pushes are dropped and counted in `dropped`. Defaults to 10000.
+   * pushes are dropped and counted in `dropped`. Defaults to {@link DEFAULT_SUBSCRIPTION_BUFFER} (10000).
    */
   readonly bufferSize?: number;
-  /** Called once when the subscription starts dropping pushes, again after it caught up. Defaults to none. */
+  /**
+   * Payload bytes buffered for a consumer that is behind (the sum of `msg.data.length` of the
+   * pushes waiting); a push that would go beyond it is dropped and counted in `dropped`, like
+   * one beyond `bufferSize`. A push is always buffered when nothing is waiting, so a push
+   * larger than this still reaches a consumer that keeps up; at most `bufferBytes` plus one
+   * push is held. A byte count or a unit string (`"8MB"`, `"512KB"`). Defaults to
+   * {@link DEFAULT_SUBSCRIPTION_BUFFER_BYTES} (8 MiB).
+   */
+  readonly bufferBytes?: SizeValue;
+  /**
+   * Called once when the subscription starts dropping pushes (either bound), again after it
+   * caught up (the buffer drained to half of both bounds) and drops again. Defaults to none.
+   */
   readonly onSlowConsumer?: (sub: Subscription) => void;
   /** Called with each error thrown (or rejected) by the handler. Defaults to none (errors are only counted). */
   readonly onHandlerError?: (err: unknown, msg: Message) => void;
 }
 
-/** Default {@link SubscribeOptions.bufferSize}. */
+/** Default {@link SubscribeOptions.bufferSize}: pushes buffered per subscription. */
 export const DEFAULT_SUBSCRIPTION_BUFFER = 10_000;
+/** Default {@link SubscribeOptions.bufferBytes}: payload bytes buffered per subscription (8 MiB). */
+export const DEFAULT_SUBSCRIPTION_BUFFER_BYTES = 8 * 1024 * 1024;
 
 /** Consecutive pushes handed out before the consumer loop yields to I/O, so a backlog never starves the socket. */
 const BATCH = 256;
@@ -42,10 +57,12 @@ export interface Subscription extends AsyncIterable<Message> {
   readonly closed: Promise<Error | undefined>;
   /** Pushes received for this subscription (including dropped ones). */
   readonly received: number;
-  /** Pushes dropped by this client because the consumer was behind by `bufferSize` pushes. */
+  /** Pushes dropped by this client because the consumer was behind by `bufferSize` pushes or `bufferBytes` bytes. */
   readonly dropped: number;
   /** Pushes buffered, waiting for the consumer. */
   readonly pending: number;
+  /** Payload bytes of the pushes buffered, waiting for the consumer. */
+  readonly pendingBytes: number;
   /** Errors thrown by the handler. */
   readonly handlerErrors: number;
   /** Unsubscribes this subscription's topics and ends it (buffered pushes are still handed out). Idempotent. */
@@ -66,11 +83,13 @@ export class SubscriptionImpl implements Subscription {
   readonly #topics: Set<string>;
   readonly #handler: PushHandler | undefined;
   readonly #bufferSize: number;
+  readonly #bufferBytes: number;
   readonly #opts: SubscribeOptions;
   readonly #closed = deferred<Error | undefined>();
   #response: Message | undefined;
-  #buf: Message[] = [];
+  #buf: Array<Message | undefined> = [];
   #head = 0;
+  #bytes = 0;
   #waiter: Deferred<void> | undefined;
   #ended = false;
   #iterating = false;
@@ -82,11 +101,14 @@ export class SubscriptionImpl implements Subscription {
   constructor(owner: SubscriptionOwner, topics: readonly string[], handler: PushHandler | undefined, opts: SubscribeOptions) {
     const size = opts.bufferSize ?? DEFAULT_SUBSCRIPTION_BUFFER;
     if (!Number.isSafeInteger(size) || size < 1) throw new ArgumentError(ErrorCode.INVALID_OPTION, 'bufferSize must be a positive integer');
+    const bytes = opts.bufferBytes === undefined ? DEFAULT_SUBSCRIPTION_BUFFER_BYTES : parseSize(opts.bufferBytes, 'bufferBytes');
+    if (bytes < 1) throw new ArgumentError(ErrorCode.INVALID_OPTION, 'bufferBytes must be a positive number of bytes');
     if (handler !== undefined && typeof handler !== 'function') throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, 'The handler must be a function');
     this.#owner = owner;
     this.#topics = new Set(topics);
     this.#handler = handler;
     this.#bufferSize = size;
+    this.#bufferBytes = bytes;
     this.#opts = opts;
     // The pump is never awaited: it ends with the subscription and catches the handler's errors itself.
     if (handler !== undefined) void this.#pump(handler);
@@ -126,6 +148,10 @@ export class SubscriptionImpl implements Subscription {
     return this.#buf.length - this.#head;
   }
 
+  get pendingBytes(): number {
+    return this.#bytes;
+  }
+
   get handlerErrors(): number {
     return this.#handlerErrors;
   }
@@ -133,7 +159,9 @@ export class SubscriptionImpl implements Subscription {
   /** Takes a push from the socket read path: only buffers it (or drops it) and wakes the consumer. */
   accept(msg: Message): void {
     this.#received++;
-    if (this.pending >= this.#bufferSize) {
+    const size = msg.data.length;
+    const pending = this.pending;
+    if (pending >= this.#bufferSize || (pending > 0 && this.#bytes + size > this.#bufferBytes)) {
       this.#dropped++;
       if (!this.#slow) {
         this.#slow = true;
@@ -142,6 +170,7 @@ export class SubscriptionImpl implements Subscription {
       return;
     }
     this.#buf.push(msg);
+    this.#bytes += size;
     this.#wake();
   }
 
@@ -236,7 +265,9 @@ export class SubscriptionImpl implements Subscription {
   #take(): Message | undefined {
     if (this.#head >= this.#buf.length) return undefined;
     const m = this.#buf[this.#head] as Message;
+    this.#buf[this.#head] = undefined; // not kept alive by the buffer once handed out
     this.#head++;
+    this.#bytes -= m.data.length;
     if (this.#head === this.#buf.length) {
       this.#buf = [];
       this.#head = 0;
@@ -244,7 +275,7 @@ export class SubscriptionImpl implements Subscription {
       this.#buf = this.#buf.slice(this.#head);
       this.#head = 0;
     }
-    if (this.#slow && this.pending <= this.#bufferSize / 2) this.#slow = false;
+    if (this.#slow && this.pending <= this.#bufferSize / 2 && this.#bytes <= this.#bufferBytes / 2) this.#slow = false;
     return m;
   }
 

@@ -45,8 +45,16 @@ class MemoryQueue implements QueueStore {
   readonly #items = new Deque<Message>();
   readonly #polls = new WaitList<PollWaiter>();
   readonly #offers = new WaitList<OfferWaiter>();
-  /** Slots held by offers whose journal append is still running. */
+  /** Slots held by offers whose journal append, or requeues whose journal restore, is still running. */
   #reserved = 0;
+  /**
+   * Settles once every requeued message whose journal `restore` is running is back at the
+   * head; undefined when none is. While set, the head of the queue is one of those messages,
+   * so no poll is served (strict FIFO: nothing overtakes a message that is being put back).
+   */
+  #restoring: Promise<void> | undefined;
+  /** Requeued messages whose restore is running and that {@link clear} has not dropped. */
+  readonly #restoringMsgs = new Set<{ readonly msg: Message; dropped: boolean }>();
   #closed = false;
   #pumping = false;
   #again = false;
@@ -75,7 +83,7 @@ class MemoryQueue implements QueueStore {
   }
 
   get size(): number {
-    return this.#items.length;
+    return this.#items.length + this.#restoringMsgs.size;
   }
 
   get closed(): boolean {
@@ -135,7 +143,13 @@ class MemoryQueue implements QueueStore {
   poll(timeoutMs: number, signal?: AbortSignal, onExpired?: ExpiredCallback): PollOutcome | Promise<PollOutcome> {
     if (this.#closed) return CLOSED;
     if (signal?.aborted === true) return INTERRUPTED;
-    const m = this.#takeLive(onExpired);
+    const restoring = this.#restoring;
+    if (restoring !== undefined && !(timeoutMs > 0)) {
+      // The head is being put back (its record is being re-logged): an immediate poll waits
+      // for that, as it would wait for its own ACK, then makes its one attempt.
+      return restoring.then(() => this.poll(0, signal, onExpired));
+    }
+    const m = restoring === undefined ? this.#takeLive(onExpired) : undefined;
     if (m !== undefined) {
       this.#pump(); // a slot is free: admit a waiting offer
       return this.#handOut(m);
@@ -161,24 +175,56 @@ class MemoryQueue implements QueueStore {
     });
   }
 
-  requeue(msg: Message): void {
-    if (this.#closed) return;
-    if (this.#journal !== undefined) {
-      // Not awaited: the message is back in memory at once; a failed re-log is reported.
-      Promise.resolve()
-        .then(() => (this.#journal as QueueJournal).restore(msg))
-        .catch((err: unknown) => this.#onJournalError(err));
+  requeue(msg: Message): boolean {
+    if (this.#closed) return false;
+    const j = this.#journal;
+    let logged: void | Promise<void> = undefined;
+    if (j !== undefined) {
+      try {
+        logged = j.restore(msg);
+      } catch (err) {
+        this.#onJournalError(err);
+      }
     }
-    this.#items.unshift(msg);
-    if (this.type === 'CIRCULAR' && this.#items.length > this.capacity) {
-      this.#items.shift(); // it is the oldest: a full circular queue would have evicted it
-      this.#evicted++;
+    if (logged === undefined && this.#restoring === undefined) {
+      this.#items.unshift(msg);
+      if (this.type === 'CIRCULAR' && this.#items.length > this.capacity) {
+        // Circular queues keep the newest `capacity` messages: the one put back is the oldest.
+        this.#items.shift();
+        this.#evicted++;
+        debug('queue %s: a message put back into the full circular queue was evicted (it is the oldest)', this.name);
+        return false;
+      }
+      this.#pump();
+      return true;
     }
-    this.#pump();
+    // The message becomes visible only once its record is in the log again: a poller that got
+    // it earlier would ACK an id without a live record (nothing written), and the later
+    // re-log would bring a consumed message back after a restart. Requeues take effect in
+    // call order, each at the head, as synchronous ones do.
+    const entry = { msg, dropped: false };
+    this.#restoringMsgs.add(entry);
+    this.#reserved++;
+    const written = Promise.resolve(logged).catch((err: unknown) => {
+      // The log failed (then it refuses this durable message's ACK anyway) or was closed: the
+      // message still stays in memory; the error is reported.
+      this.#onJournalError(err);
+    });
+    const tail: Promise<void> = Promise.all([this.#restoring, written]).then(() => {
+      this.#reserved--;
+      this.#restoringMsgs.delete(entry);
+      if (this.#restoring === tail) this.#restoring = undefined;
+      if (!this.#closed && !entry.dropped) this.#items.unshift(msg);
+      this.#pump();
+    });
+    this.#restoring = tail;
+    return true;
   }
 
   clear(): void {
     this.#items.clear();
+    for (const e of this.#restoringMsgs) e.dropped = true;
+    this.#restoringMsgs.clear();
     this.#pump();
   }
 
@@ -288,7 +334,7 @@ class MemoryQueue implements QueueStore {
           w.cleanup();
           w.resolve(this.#acceptSafely(w.msg));
         }
-        while (this.#polls.length > 0 && this.#items.length > 0) {
+        while (this.#polls.length > 0 && this.#items.length > 0 && this.#restoring === undefined) {
           const w = this.#polls.peek() as PollWaiter;
           if (w.signal?.aborted === true) {
             this.#polls.shift(); // its abort listener normally removed it already

@@ -23,7 +23,12 @@ export interface QueueJournal {
   append(msg: Message): void | Promise<void>;
   /** Logs the removal (ACK) of a message before it is handed to a poller; rejecting puts it back. */
   remove(msg: Message): void | Promise<void>;
-  /** Logs a message again that was handed out but put back because its poller went away. */
+  /**
+   * Logs a message again that was handed out but put back because its poller went away. The
+   * message becomes visible again (to waiting polls too) only after this completed, so its
+   * next removal finds the record; a rejection is reported to `onJournalError` and the
+   * message is put back anyway.
+   */
   restore(msg: Message): void | Promise<void>;
 }
 
@@ -41,7 +46,7 @@ export interface QueueInit {
   readonly owner?: number;
   /** Durability hooks; a queue with a journal reports `durable: true`. Bounded queues only. */
   readonly journal?: QueueJournal;
-  /** Receives errors of fire-and-forget journal calls (`restore`). Defaults to ignoring them after a debug log. */
+  /** Receives errors of journal calls no request waits for (`restore`). Defaults to ignoring them after a debug log. */
   readonly onJournalError?: (err: unknown) => void;
   /**
    * Messages stored at creation, oldest first, without calling the journal (a queue recovered
@@ -82,8 +87,15 @@ export interface QueueStore {
   offer(msg: Message, timeoutMs: number, signal?: AbortSignal): OfferOutcome | Promise<OfferOutcome>;
   /** Takes the oldest live message, waiting up to `timeoutMs`; expired ones are dropped and reported. */
   poll(timeoutMs: number, signal?: AbortSignal, onExpired?: ExpiredCallback): PollOutcome | Promise<PollOutcome>;
-  /** Puts a message that was handed out back at the head (its poller went away). */
-  requeue(msg: Message): void;
+  /**
+   * Puts a message that was handed out back at the head (its poller went away). With a
+   * journal the message is re-logged first (`restore`) and only then becomes visible at the
+   * head; until then it counts in `size` and polls wait for it (an immediate poll too, as it
+   * would for its own ACK), so nothing overtakes it. Returns false if the message was not
+   * kept: the queue is closed, or a full circular queue evicted it because it is the oldest
+   * (counted in `evictedCount`, as any eviction).
+   */
+  requeue(msg: Message): boolean;
   /** Drops every message (waiting offers may then proceed). */
   clear(): void;
   /** Drops every message and ends every wait with `closed`; later calls answer `closed`. */

@@ -16,18 +16,28 @@ export interface PubSubServerOptions {
    * Java server's publish queue capacity.
    */
   readonly publishQueueCapacity?: number;
+  /**
+   * Distinct topics one connection may be subscribed to at a time. A SUBSCRIBE that would go
+   * beyond it is answered BAD_REQUEST and changes nothing (no partial subscription); topics the
+   * connection already has do not count again. `Infinity` = no limit (as Java). Defaults to
+   * {@link DEFAULT_MAX_TOPICS_PER_CONNECTION} (1000).
+   */
+  readonly maxTopicsPerConnection?: number;
 }
 
 /** Validated publish/subscribe settings. */
 export interface PubSubSettings {
   readonly publishBufferSize: number;
   readonly publishQueueCapacity: number;
+  readonly maxTopicsPerConnection: number;
 }
 
 /** Default outbound byte budget of a subscriber connection: 1 MiB. */
 export const DEFAULT_PUBLISH_BUFFER_SIZE = 1024 * 1024;
 /** Default publish queue capacity (messages), the Java value. */
 export const DEFAULT_PUBLISH_QUEUE_CAPACITY = 50;
+/** Default {@link PubSubServerOptions.maxTopicsPerConnection} (Java has no limit; this one is generous). */
+export const DEFAULT_MAX_TOPICS_PER_CONNECTION = 1000;
 
 /** Validates the publish/subscribe options (the caller's object is not written to). */
 export function resolvePubSubSettings(o: Readonly<PubSubServerOptions>): PubSubSettings {
@@ -37,5 +47,9 @@ export function resolvePubSubSettings(o: Readonly<PubSubServerOptions>): PubSubS
   if (typeof cap !== 'number' || !Number.isSafeInteger(cap) || cap < 0) {
     throw new ArgumentError(ErrorCode.INVALID_OPTION, 'publishQueueCapacity must be a non-negative integer');
   }
-  return { publishBufferSize: size, publishQueueCapacity: cap };
+  const maxTopics = o.maxTopicsPerConnection ?? DEFAULT_MAX_TOPICS_PER_CONNECTION;
+  if (typeof maxTopics !== 'number' || !(maxTopics === Infinity || (Number.isSafeInteger(maxTopics) && maxTopics >= 1))) {
+    throw new ArgumentError(ErrorCode.INVALID_OPTION, 'maxTopicsPerConnection must be a positive integer or Infinity');
+  }
+  return { publishBufferSize: size, publishQueueCapacity: cap, maxTopicsPerConnection: maxTopics };
 }

@@ -112,6 +112,18 @@ export class PubSubFeature implements ServerFeature {
 
   #subscribe(ctx: RequestContext, msg: Message): Message {
     const session = ctx.session;
+    const limit = this.#settings.maxTopicsPerConnection;
+    let added = 0;
+    for (const topic of msg.topics) if (!session.subscriptions.has(topic)) added++;
+    if (session.subscriptions.size + added > limit) {
+      // Checked before anything changes: a refused SUBSCRIBE subscribes to none of its topics.
+      return textResponse(
+        msg,
+        'BAD_REQUEST',
+        `Request SUBSCRIBE: Too many topics! The connection is subscribed to ${session.subscriptions.size} topics; ` +
+          `${added} more would exceed the limit of ${limit} topics per connection.`,
+      );
+    }
     let sub = this.#subscribers.get(session);
     if (sub === undefined) {
       sub = new Subscriber(session, (s) => this.#written(s));

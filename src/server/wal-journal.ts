@@ -18,7 +18,10 @@ const noop = (): void => undefined;
  * * `remove`: a durable message's removal is logged as an ACK, synced, before it is handed out.
  *   Non-durable messages were never logged and need no ACK (the WAL would ignore it anyway).
  * * `restore`: a message put back because its poller went away is logged again (at the end of
- *   the log: after a restart it comes back behind messages offered later).
+ *   the log: after a restart it comes back behind messages offered later). The queue makes it
+ *   visible again only once this record is synced, so the ACK of its next poller always finds
+ *   a live record (otherwise the ACK would write nothing and the message would come back
+ *   after a restart although it was consumed).
  *
  * Once the log failed (a write or sync error), durable offers and polls of durable messages are
  * refused with `WalError(WAL_IO)`; the log already holds exactly the acknowledged state, so the

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsonMessage, plainTextMessage } from '../../src/index.js';
+import { MIN_POLL_RESPONSE_MARGIN, jsonMessage, plainTextMessage } from '../../src/index.js';
 import { queueEnv } from '../helpers/queue-server.js';
 
 test('a polled message carries the offer’s fields, reply-to queue and request id; the poller answers there', async () => {
@@ -83,4 +83,24 @@ test('consume yields messages as they arrive and stops on abort without losing o
     if (got.length === 5) break;
   }
   assert.deepEqual(got, ['m0', 'm1', 'm2', 'm3', 'm4']);
+});
+
+test('a poll responseTimeout must outlast the wait by MIN_POLL_RESPONSE_MARGIN; nothing is sent otherwise', async () => {
+  await using env = await queueEnv();
+  await env.server.createQueue('q', { capacity: 10 });
+  const consumer = await env.client();
+  const producer = await env.client();
+  const invalid = { code: 'VIPC_ERR_INVALID_OPTION' };
+  await assert.rejects(consumer.poll('q', { timeout: 2000, responseTimeout: 2000 }), invalid);
+  await assert.rejects(consumer.poll('q', { timeout: 2000, responseTimeout: 2000 + MIN_POLL_RESPONSE_MARGIN - 1 }), invalid);
+  await assert.rejects(consumer.poll('q', { responseTimeout: 500 }), invalid, 'an immediate poll counts as a wait of 0');
+  await assert.rejects(consumer.poll('q', { timeout: 100, responseTimeout: Infinity }), invalid);
+  await assert.rejects(consumer.poll('q', { timeout: 100, responseTimeout: Number.NaN }), invalid);
+  assert.equal(env.server.queueStatus('q').size, 0);
+  // Nothing was left waiting on the server: the next message goes to the next real poll.
+  assert.ok((await producer.offer('q', plainTextMessage('1', 't', 'kept'))).responseOk);
+  const got = await consumer.poll('q', { timeout: 200, responseTimeout: 200 + MIN_POLL_RESPONSE_MARGIN });
+  assert.equal(got.text, 'kept');
+  const empty = await consumer.poll('q', { timeout: 100, responseTimeout: 100 + MIN_POLL_RESPONSE_MARGIN });
+  assert.equal(empty.status, 'QUEUE_EMPTY');
 });

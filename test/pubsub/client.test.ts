@@ -141,3 +141,41 @@ test('a subscription is consumed by one consumer only', { timeout: 20_000 }, asy
   await s.unsubscribe();
   await assert.rejects(c.subscribe('x', { bufferSize: 0 }), { code: 'VIPC_ERR_INVALID_OPTION' });
 });
+
+test('pushes beyond bufferBytes are dropped and counted; a push larger than the budget still reaches a consumer that keeps up', { timeout: 20_000 }, async () => {
+  await using h = await harness({ handler: (m) => m });
+  const [sub, pub] = await Promise.all([h.client(), h.client()]);
+  const release = deferred<void>();
+  const handled: string[] = [];
+  const slowNotices: Subscription[] = [];
+  const s = await sub.subscribe(
+    'bytes',
+    async (m: Message) => {
+      await release.promise;
+      handled.push(m.text.slice(0, 3));
+    },
+    { bufferBytes: '4KB', onSlowConsumer: (x) => slowNotices.push(x) },
+  );
+  const kib = 'x'.repeat(1021);
+  for (let i = 0; i < 20; i++) await pub.publish(plainTextMessage(null, 'bytes', `${String(i).padStart(3, '0')}${kib}`));
+  await within(sub.send(plainTextMessage(null, 'echo', 'sync')), 2000, 'the echo');
+  assert.equal(s.received, 20);
+  assert.ok(s.pendingBytes <= 4096, `pending ${s.pendingBytes} bytes`);
+  assert.equal(s.pending, 4, 'four 1 KiB pushes fit the 4 KiB budget');
+  assert.ok(s.dropped >= 15 && s.dropped <= 16, `dropped ${s.dropped}`);
+  assert.equal(slowNotices.length, 1);
+  release.resolve();
+  await s.unsubscribe();
+  assert.equal(handled.length, 20 - s.dropped);
+  assert.equal(s.pendingBytes, 0);
+
+  const big = await sub.subscribe('big', { bufferBytes: 100 });
+  await pub.publish(plainTextMessage(null, 'big', 'y'.repeat(1000)));
+  for await (const m of big) {
+    assert.equal(m.text.length, 1000, 'a push larger than bufferBytes is buffered when nothing else waits');
+    break;
+  }
+  assert.equal(big.dropped, 0);
+  await assert.rejects(sub.subscribe('x', { bufferBytes: 0 }), { code: 'VIPC_ERR_INVALID_OPTION' });
+  await assert.rejects(sub.subscribe('x', { bufferBytes: 'lots' }), { code: 'VIPC_ERR_INVALID_SIZE' });
+});

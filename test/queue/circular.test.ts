@@ -34,6 +34,7 @@ test('a requeued message of a full circular queue counts as evicted (it is the o
   void q.offer(plainTextMessage(null, 't', 'b'), 0);
   const a = q.poll(0) as PollOutcome;
   void q.offer(plainTextMessage(null, 't', 'c'), 0);
-  q.requeue((a as { message: Message }).message);
+  assert.equal(q.requeue((a as { message: Message }).message), false, 'reported as not kept');
+  assert.equal(q.evictedCount, 1);
   assert.deepEqual(texts([q.poll(0), q.poll(0), q.poll(0)] as PollOutcome[]), ['b', 'c', 'empty']);
 });

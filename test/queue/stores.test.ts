@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
-import { createQueueStore, plainTextMessage, type Message, type QueueJournal } from '../../src/index.js';
+import { createQueueStore, plainTextMessage, type Message, type PollOutcome, type QueueJournal } from '../../src/index.js';
 import { boundedStoreContract } from './store-contract.js';
 
 /** A journal that records calls; `async` makes every step take a turn of the event loop. */
@@ -17,6 +17,8 @@ function fakeJournal(async: boolean, log: string[] = []): QueueJournal {
   };
   return { append: (m) => step('append', m), remove: (m) => step('remove', m), restore: (m) => step('restore', m) };
 }
+
+const text = (o: PollOutcome): string => (o.status === 'ok' ? o.message.text : o.status);
 
 boundedStoreContract('bounded', (capacity) => createQueueStore({ name: 'q', capacity, type: 'BOUNDED' }));
 boundedStoreContract('temporary', (capacity) => createQueueStore({ name: 'queue/t', capacity, type: 'BOUNDED', temporary: true, owner: 1 }));
@@ -74,4 +76,70 @@ test('a circular queue rejects a journal and capacity below 1', () => {
     code: 'VIPC_ERR_QUEUE_NOT_PERMITTED',
   });
   assert.throws(() => createQueueStore({ name: 'c', capacity: 0, type: 'BOUNDED' }), { code: 'VIPC_ERR_QUEUE_LIMIT' });
+});
+
+test('a requeued message is re-logged before a waiting poll gets it (its removal then finds the record)', async () => {
+  const log: string[] = [];
+  const q = createQueueStore({ name: 'q', capacity: 3, type: 'BOUNDED', journal: fakeJournal(true, log) });
+  await q.offer(plainTextMessage('1', 't', 'a'), 0);
+  const taken = await q.poll(0);
+  assert.equal(taken.status, 'ok');
+  log.length = 0;
+  const waiter = q.poll(5000);
+  assert.equal(q.requeue((taken as { message: Message }).message), true);
+  assert.equal(q.size, 1, 'a message being re-logged counts in the size');
+  assert.equal(text(await waiter), 'a');
+  assert.deepEqual(log, ['restore:a', 'remove:a'], 'the re-log comes before the removal');
+});
+
+test('nothing overtakes a message being re-logged: immediate and waiting polls get it first', async () => {
+  const log: string[] = [];
+  const q = createQueueStore({ name: 'q', capacity: 3, type: 'BOUNDED', journal: fakeJournal(true, log) });
+  await q.offer(plainTextMessage('1', 't', 'a'), 0);
+  await q.offer(plainTextMessage('2', 't', 'b'), 0);
+  const taken = await q.poll(0);
+  q.requeue((taken as { message: Message }).message);
+  const now = q.poll(0);
+  assert.ok(now instanceof Promise, 'an immediate poll waits for the re-log');
+  assert.equal(text(await now), 'a');
+  assert.equal(text(await q.poll(0)), 'b');
+  assert.equal((await q.poll(0)).status, 'empty');
+});
+
+test('requeues with a journal take effect in call order, each at the head; a failed re-log still keeps the message', async () => {
+  const errors: unknown[] = [];
+  let fail = false;
+  const q = createQueueStore({
+    name: 'q',
+    capacity: 5,
+    type: 'BOUNDED',
+    journal: {
+      append: () => undefined,
+      remove: () => undefined,
+      restore: (m) => (m.durable ? (fail ? Promise.reject(new Error('io')) : tick()) : undefined),
+    },
+    onJournalError: (e) => errors.push(e),
+  });
+  await q.offer(plainTextMessage('0', 't', 'z'), 0);
+  q.requeue(plainTextMessage('1', 't', 'a', { durable: true }));
+  q.requeue(plainTextMessage('2', 't', 'b')); // not durable: not logged, but behind the pending one in time
+  fail = true;
+  q.requeue(plainTextMessage('3', 't', 'c', { durable: true }));
+  assert.equal(q.size, 4);
+  const got = [];
+  for (let i = 0; i < 4; i++) got.push(text(await q.poll(0)));
+  assert.deepEqual(got, ['c', 'b', 'a', 'z']);
+  assert.equal(errors.length, 1);
+});
+
+test('clear and close drop messages whose re-log is still running', async () => {
+  const q = createQueueStore({ name: 'q', capacity: 2, type: 'BOUNDED', journal: fakeJournal(true) });
+  q.requeue(plainTextMessage('1', 't', 'a'));
+  q.clear();
+  assert.equal(q.size, 0);
+  assert.equal((await q.poll(0)).status, 'empty');
+  q.requeue(plainTextMessage('2', 't', 'b'));
+  q.close();
+  assert.equal((await q.poll(0)).status, 'closed');
+  assert.equal(q.requeue(plainTextMessage('3', 't', 'c')), false);
 });
