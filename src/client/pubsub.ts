@@ -84,25 +84,32 @@ export class PubSubClient implements SubscriptionOwner {
     const list = topicList(topics, 'subscribe');
     this.#core.assertOpen();
     const sub = new SubscriptionImpl(this, list, handler, opts);
+    // Pushes that arrive before the answer already go to the new subscription; the one it
+    // replaces keeps its topics until the server confirmed, so a refusal can give them back.
+    const replaced = new Map<string, SubscriptionImpl>();
     for (const t of list) {
       const prev = this.#byTopic.get(t);
+      if (prev !== undefined) replaced.set(t, prev);
       this.#byTopic.set(t, sub);
-      prev?.dropTopic(t); // one subscription per topic: the new one replaces it
     }
+    const refused = (err: Error | undefined): void => {
+      this.#forget(sub);
+      for (const [t, prev] of replaced) if (!this.#byTopic.has(t) && !prev.isClosed) this.#byTopic.set(t, prev);
+      sub.end(err);
+    };
     let res: Message;
     try {
       res = await this.#core.request(this.#request('SUBSCRIBE', list), opts);
     } catch (err) {
-      this.#forget(sub);
-      sub.end(err instanceof Error ? err : undefined);
+      refused(err instanceof Error ? err : undefined);
       throw err;
     }
     if (!res.responseOk) {
-      this.#forget(sub);
       const err = new RequestError(res.status, `Failed to subscribe: ${res.status} ${safeText(res)}`);
-      sub.end(err);
+      refused(err);
       throw err;
     }
+    for (const [t, prev] of replaced) prev.dropTopic(t); // one subscription per topic: the new one replaces it
     sub.confirm(res);
     return sub;
   }

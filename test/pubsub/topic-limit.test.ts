@@ -41,3 +41,16 @@ test('maxTopicsPerConnection: default 1000, Infinity for none, invalid values ar
   await using server = await createServer({ port: 0, maxTopicsPerConnection: Infinity });
   assert.ok(server.running);
 });
+
+test('a refused SUBSCRIBE that re-lists a topic leaves that topic with its previous subscription', { timeout: 20_000 }, async () => {
+  await using h = await harness({ maxTopicsPerConnection: 2 });
+  const [c, pub] = await Promise.all([h.client(), h.client()]);
+  const first = await c.subscribe('t1');
+  await assert.rejects(c.subscribe(['t1', 't2', 't3']), (err: Error & { status?: string }) => err.status === 'BAD_REQUEST');
+  assert.equal(first.isClosed, false);
+  await pub.publish(plainTextMessage(null, 't1', 'to the first'));
+  for await (const m of first) {
+    assert.equal(m.text, 'to the first');
+    break;
+  }
+});
