@@ -68,6 +68,16 @@ function spawnRole(role: string, uri: string): Promise<ChildProcess> {
   });
 }
 
+/** SIGTERM, SIGKILL after 5 s; resolves when the child exited. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill();
+  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(t);
+}
+
 async function phase(name: string, pub: ChildProcess, subs: ChildProcess[], cmd: PublishCmd): Promise<PubSubRow> {
   await Promise.all(subs.map((s) => request(s, { cmd: 'reset' })));
   const p = await request<PhaseResult>(pub, cmd);
@@ -151,7 +161,7 @@ export async function pubsubBench(o: PubSubBenchOptions, onRow: (r: PubSubRow) =
     }
   } finally {
     const settled = await Promise.allSettled(children);
-    for (const c of settled) if (c.status === 'fulfilled') c.value.kill();
+    await Promise.all(settled.map((c) => (c.status === 'fulfilled' ? stopChild(c.value) : Promise.resolve())));
   }
   return rows;
 }
