@@ -7,12 +7,16 @@
  * in flight); then a ramp publishes at fixed rates for `--seconds` each. Per phase: publish rate,
  * messages/s per subscriber, delivery latency p50/p99 (publisher clock → subscriber clock, same
  * host), and messages dropped (by the server for slow subscribers, and by the subscriber
- * clients' own buffers). The first ramp rate with drops is reported.
+ * clients' own buffers). The first ramp rate with drops is reported. The standalone script
+ * also runs the raw baseline (`bench/lib/stream.ts`: the publisher's bytes piped by a relay to
+ * every subscriber process, no protocol); the `pubsub` section of `npm run bench` runs both.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createServer } from '../src/index.js';
-import { publisherMain, subscriberMain, type PhaseResult, type PublishCmd, type SubscriberReport } from './pubsub-roles.js';
+import { installCleanupHandlers, trackChild } from './lib/cleanup.js';
+import { rawStream } from './lib/stream.js';
+import { MESSAGE_SIZE, publisherMain, subscriberMain, type PhaseResult, type PublishCmd, type SubscriberReport } from './pubsub-roles.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -57,11 +61,21 @@ function request<T>(child: ChildProcess, msg: unknown): Promise<T> {
 }
 
 function spawnRole(role: string, uri: string): Promise<ChildProcess> {
-  const child = fork(SELF, ['--role', role, '--uri', uri], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = trackChild(fork(SELF, ['--role', role, '--uri', uri], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child)); // "ready"
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
   });
+}
+
+/** SIGTERM, SIGKILL after 5 s; resolves when the child exited. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill();
+  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(t);
 }
 
 async function phase(name: string, pub: ChildProcess, subs: ChildProcess[], cmd: PublishCmd): Promise<PubSubRow> {
@@ -101,13 +115,40 @@ export function formatRow(r: PubSubRow): string {
   );
 }
 
+/** The raw fan-out baseline: `count` records of {@link MESSAGE_SIZE} bytes relayed to `subscribers` processes. */
+export async function rawFanout(subscribers: number, count: number): Promise<PubSubRow> {
+  const f = await rawStream(count, subscribers, MESSAGE_SIZE);
+  return {
+    phase: 'raw net fan-out',
+    publishRate: Math.round(Math.min(...f.perConsumer)),
+    published: count,
+    perSubscriber: f.perConsumer.map(Math.round),
+    p50: f.p50,
+    p99: f.p99,
+    droppedServer: 0,
+    droppedClient: 0,
+  };
+}
+
+/** The first ramp row with drops and the last one without (undefined when none). */
+export function dropOnset(rows: readonly PubSubRow[]): { firstDrop: PubSubRow | undefined; lastClean: PubSubRow | undefined } {
+  const ramp = rows.filter((r) => r.phase.startsWith('ramp'));
+  const firstDrop = ramp.find((r) => r.droppedServer + r.droppedClient > 0);
+  const clean = ramp.filter((r) => r.droppedServer + r.droppedClient === 0 && (firstDrop === undefined || ramp.indexOf(r) < ramp.indexOf(firstDrop)));
+  return { firstDrop, lastClean: clean.at(-1) };
+}
+
 /** Runs the fan-out benchmark and returns its rows (the last ramp rows after drops began are included). */
 export async function pubsubBench(o: PubSubBenchOptions, onRow: (r: PubSubRow) => void = () => undefined): Promise<PubSubRow[]> {
   await using server = await createServer({ port: 0, maxConnections: o.subscribers + 4 });
-  const subs = await Promise.all(Array.from({ length: o.subscribers }, () => spawnRole('subscriber', server.uri)));
-  const pub = await spawnRole('publisher', server.uri);
+  const children: Promise<ChildProcess>[] = [];
   const rows: PubSubRow[] = [];
   try {
+    for (let i = 0; i < o.subscribers; i++) children.push(spawnRole('subscriber', server.uri));
+    children.push(spawnRole('publisher', server.uri));
+    const all = await Promise.all(children);
+    const subs = all.slice(0, o.subscribers);
+    const pub = all[o.subscribers]!;
     const add = (r: PubSubRow): void => {
       rows.push(r);
       onRow(r);
@@ -119,7 +160,8 @@ export async function pubsubBench(o: PubSubBenchOptions, onRow: (r: PubSubRow) =
       if (r.droppedServer + r.droppedClient > 0 && rows.filter((x) => x.phase.startsWith('ramp') && x.droppedServer + x.droppedClient > 0).length >= 2) break;
     }
   } finally {
-    for (const c of [...subs, pub]) c.kill();
+    const settled = await Promise.allSettled(children);
+    await Promise.all(settled.map((c) => (c.status === 'fulfilled' ? stopChild(c.value) : Promise.resolve())));
   }
   return rows;
 }
@@ -135,10 +177,11 @@ async function main(): Promise<void> {
     window: Number(arg('--window', '1000')),
     rates: arg('--rates', '25000,50000,75000,100000,125000,150000,200000').split(',').map(Number),
   };
+  installCleanupHandlers();
   console.log(`pub/sub fan-out: 1 publisher, ${o.subscribers} subscriber processes, 1000-byte messages, node ${process.version}`);
+  console.log(formatRow(await rawFanout(o.subscribers, o.count)));
   const rows = await pubsubBench(o, (r) => console.log(formatRow(r)));
-  const firstDrop = rows.find((r) => r.phase.startsWith('ramp') && r.droppedServer + r.droppedClient > 0);
-  const lastClean = rows.filter((r) => r.phase.startsWith('ramp') && r.droppedServer + r.droppedClient === 0).at(-1);
+  const { firstDrop, lastClean } = dropOnset(rows);
   console.log(
     firstDrop === undefined
       ? `no drops up to ${lastClean?.publishRate ?? 0} msg/s achieved publish rate`

@@ -1,172 +1,138 @@
 /**
- * Queue throughput benchmark: 1000-byte messages, one producer process and one consumer
- * process, 64 offers and 64 polls in flight, against an in-process server; plus a raw-net
- * baseline (the producer's bytes relayed to the consumer through one TCP hop, no protocol).
- *   npm run build && node dist/bench/queue.js [--count N]
- * Prints msgs/s and offer→poll latency p50/p99 (clocks: performance.timeOrigin + now, shared
- * by processes on one machine).
+ * Queue throughput benchmark (issue 3): 1000-byte messages, one producer process and one
+ * consumer process, 64 offers and 64 polls in flight, against a server in this process; plus the
+ * raw-net baseline in the same run (the producer's bytes relayed to the consumer through one TCP
+ * hop, no protocol, `bench/lib/stream.ts`). Reports msgs/s and offer→poll latency p50/p99
+ * (clocks: performance.timeOrigin + now, shared by processes on one machine).
+ *
+ * Used by the `queue` section of `npm run bench`; standalone:
+ *   npm run build && node dist/bench/queue.js [--count N] [--rounds R]
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer as netServer, connect as netConnect, type Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { binaryMessage, connect, createServer } from '../src/index.js';
+import { installCleanupHandlers } from './lib/cleanup.js';
+import { goSignal, rawStream, roleChild, runRoles, wallNow, type RoleResult, type StreamFigures } from './lib/stream.js';
 
-const SIZE = 1000;
-const IN_FLIGHT = 64;
-const now = (): number => performance.timeOrigin + performance.now();
+/** Message size of the benchmark. */
+export const QUEUE_MESSAGE_SIZE = 1000;
+/** Offers (and polls) in flight. */
+export const QUEUE_IN_FLIGHT = 64;
+const SELF = fileURLToPath(import.meta.url);
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
 }
 
-interface ChildResult {
-  start?: number;
-  end?: number;
-  latencies?: number[];
-}
-
-async function goSignal(): Promise<void> {
-  process.stdout.write('ready\n');
-  await once(process.stdin, 'data');
-}
-
 async function producer(uri: string, count: number): Promise<void> {
   const client = await connect({ uri });
-  const payload = Buffer.alloc(SIZE);
+  const payload = Buffer.alloc(QUEUE_MESSAGE_SIZE);
   let next = 0;
   await goSignal();
-  const start = now();
+  const start = wallNow();
   await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
+    Array.from({ length: QUEUE_IN_FLIGHT }, async () => {
       while (next < count) {
         next++;
-        payload.writeDoubleLE(now(), 0);
+        payload.writeDoubleLE(wallNow(), 0);
         const res = await client.offer('bench', binaryMessage(null, 'bench', 'application/octet-stream', Buffer.from(payload)), { timeout: 5000 });
         if (!res.responseOk) throw new Error(`offer: ${res.status}`);
       }
     }),
   );
   await client.close();
-  process.stdout.write(JSON.stringify({ start } satisfies ChildResult) + '\n');
+  process.stdout.write(JSON.stringify({ start } satisfies RoleResult) + '\n');
 }
 
 async function consumer(uri: string, count: number): Promise<void> {
   const client = await connect({ uri });
   const latencies: number[] = [];
+  let end = 0;
   await goSignal();
   await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
+    Array.from({ length: QUEUE_IN_FLIGHT }, async () => {
       while (latencies.length < count) {
         const res = await client.poll('bench', { timeout: 200 });
-        if (res.responseOk) latencies.push(now() - res.data.readDoubleLE(0));
+        if (res.responseOk && latencies.length < count) {
+          const now = wallNow();
+          latencies.push(now - res.data.readDoubleLE(0));
+          if (latencies.length === count) end = now; // not after the other polls time out
+        }
       }
     }),
   );
-  const end = now();
   await client.close();
-  process.stdout.write(JSON.stringify({ end, latencies } satisfies ChildResult) + '\n');
+  process.stdout.write(JSON.stringify({ end, latencies } satisfies RoleResult) + '\n');
 }
 
-async function rawProducer(port: number, count: number): Promise<void> {
-  const s = netConnect({ port, host: '127.0.0.1', noDelay: true });
-  await once(s, 'connect');
-  await goSignal();
-  const start = now();
-  for (let i = 0; i < count; i++) {
-    const b = Buffer.alloc(SIZE);
-    b.writeDoubleLE(now(), 0);
-    if (!s.write(b)) await once(s, 'drain');
+/** One side of the queue bench, the best of its rounds. */
+export interface QueueFigures {
+  /** msgs/s from the producer's first offer to the consumer's last poll. */
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly count: number;
+  /** Every round's msgs/s. */
+  readonly rounds: readonly number[];
+}
+
+/** Result of {@link queueBench}. */
+export interface QueueBenchResult {
+  readonly messageSize: number;
+  readonly inFlight: number;
+  readonly queue: QueueFigures;
+  readonly raw: QueueFigures;
+  /** queue.rate / raw.rate. */
+  readonly ratio: number;
+}
+
+function bestOf(figs: readonly StreamFigures[]): QueueFigures {
+  const rate = (f: StreamFigures): number => f.perConsumer[0] ?? 0;
+  const b = figs.reduce((a, f) => (rate(f) > rate(a) ? f : a));
+  return { rate: rate(b), p50: b.p50, p99: b.p99, count: b.count, rounds: figs.map(rate) };
+}
+
+/**
+ * Runs `rounds` rounds of `count` messages each, alternating the raw baseline and the queue
+ * (offer/poll through a server in this process); reports the best round of each.
+ */
+export async function queueBench(count: number, rounds: number, progress: (s: string) => void = () => undefined): Promise<QueueBenchResult> {
+  await using server = await createServer({ port: 0 });
+  await server.createQueue('bench', { capacity: 10_000 });
+  const raw: StreamFigures[] = [];
+  const queue: StreamFigures[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    progress(`queue: round ${r}/${rounds}: raw net, ${count} × ${QUEUE_MESSAGE_SIZE} B`);
+    raw.push(await rawStream(count, 1, QUEUE_MESSAGE_SIZE));
+    progress(`queue: round ${r}/${rounds}: offer/poll, ${QUEUE_IN_FLIGHT} in flight`);
+    const prod = roleChild(SELF, ['producer', server.uri, String(count)]);
+    const cons = roleChild(SELF, ['consumer', server.uri, String(count)]);
+    queue.push(await runRoles(prod, [cons], count));
+    progress(`queue:   raw ${Math.round(raw.at(-1)?.perConsumer[0] ?? 0)} msg/s, queue ${Math.round(queue.at(-1)?.perConsumer[0] ?? 0)} msg/s`);
   }
-  s.end();
-  process.stdout.write(JSON.stringify({ start } satisfies ChildResult) + '\n');
+  const q = bestOf(queue);
+  const w = bestOf(raw);
+  return { messageSize: QUEUE_MESSAGE_SIZE, inFlight: QUEUE_IN_FLIGHT, queue: q, raw: w, ratio: w.rate > 0 ? q.rate / w.rate : 0 };
 }
 
-async function rawConsumer(port: number, count: number): Promise<void> {
-  const s = netConnect({ port, host: '127.0.0.1', noDelay: true });
-  await once(s, 'connect');
-  await goSignal();
-  const latencies: number[] = [];
-  let pending: Buffer = Buffer.alloc(0);
-  for await (const chunk of s as AsyncIterable<Buffer>) {
-    pending = pending.length === 0 ? chunk : (Buffer.concat([pending, chunk]) as Buffer);
-    let off = 0;
-    for (; off + SIZE <= pending.length; off += SIZE) latencies.push(now() - pending.readDoubleLE(off));
-    pending = pending.subarray(off);
-    if (latencies.length >= count) break;
-  }
-  const end = now();
-  s.destroy();
-  process.stdout.write(JSON.stringify({ end, latencies } satisfies ChildResult) + '\n');
-}
-
-function child(args: string[]): { ready: Promise<void>; go(): void; result: Promise<ChildResult> } {
-  const p = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  let readyResolve!: () => void;
-  const ready = new Promise<void>((r) => (readyResolve = r));
-  p.stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-    if (out.startsWith('ready\n')) readyResolve();
-  });
-  const result = new Promise<ChildResult>((resolve, reject) =>
-    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.split('\n')[1] ?? '{}') as ChildResult) : reject(new Error(`child ${args[0]} exited ${code}`)))),
+function row(name: string, r: QueueFigures): void {
+  console.log(
+    `${name.padEnd(34)} ${String(Math.round(r.rate)).padStart(8)} msg/s   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms   (${r.count} x ${QUEUE_MESSAGE_SIZE} B)`,
   );
-  return { ready, go: () => p.stdin.end('go\n'), result };
-}
-
-async function pair(roles: [string, string], target: string, count: number): Promise<{ rate: number; p50: number; p99: number }> {
-  const prod = child([roles[0], target, String(count)]);
-  const cons = child([roles[1], target, String(count)]);
-  await Promise.all([prod.ready, cons.ready]);
-  cons.go();
-  prod.go();
-  const [p, c] = await Promise.all([prod.result, cons.result]);
-  const l = (c.latencies ?? []).sort((a, b) => a - b);
-  const q = (x: number): number => l[Math.min(l.length - 1, Math.floor(x * l.length))] ?? 0;
-  return { rate: count / (((c.end ?? 0) - (p.start ?? 0)) / 1000), p50: q(0.5), p99: q(0.99) };
-}
-
-function row(name: string, r: { rate: number; p50: number; p99: number }, count: number): void {
-  console.log(`${name.padEnd(34)} ${String(Math.round(r.rate)).padStart(8)} msg/s   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms   (${count} x ${SIZE} B)`);
 }
 
 async function main(): Promise<void> {
-  const count = Number(arg('--count', '50000'));
-  // raw-net baseline: producer → relay → consumer
-  let consumerSocket: Socket | undefined;
-  const waitingProducer: Socket[] = [];
-  const relay = netServer({ noDelay: true }, (s) => {
-    if (consumerSocket === undefined && waitingProducer.length === 0) {
-      waitingProducer.push(s); // first connection: whichever comes first; pair on the second
-      return;
-    }
-    const first = waitingProducer.shift() as Socket;
-    // the socket that sends data is the producer; relay both ways without knowing which
-    first.pipe(s);
-    s.pipe(first);
-    consumerSocket = s;
-  });
-  relay.listen(0, '127.0.0.1');
-  await once(relay, 'listening');
-  row('raw net (1 hop relay)', await pair(['raw-producer', 'raw-consumer'], String((relay.address() as { port: number }).port), count), count);
-  relay.close();
-  await using server = await createServer({ port: 0 });
-  await server.createQueue('bench', { capacity: 10_000 });
-  row(`queue offer/poll (${IN_FLIGHT} in flight)`, await pair(['producer', 'consumer'], server.uri, count), count);
+  installCleanupHandlers();
+  const r = await queueBench(Number(arg('--count', '50000')), Number(arg('--rounds', '1')), (s) => process.stderr.write(`${s}\n`));
+  row('raw net (1 hop relay)', r.raw);
+  row(`queue offer/poll (${QUEUE_IN_FLIGHT} in flight)`, r.queue);
 }
 
-const [role, target, n] = process.argv.slice(2);
-const roles: Record<string, () => Promise<void>> = {
-  producer: () => producer(target as string, Number(n)),
-  consumer: () => consumer(target as string, Number(n)),
-  'raw-producer': () => rawProducer(Number(target), Number(n)),
-  'raw-consumer': () => rawConsumer(Number(target), Number(n)),
-};
-const run = role !== undefined ? roles[role] : undefined;
-(run ?? main)().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+if (process.argv[1] === SELF) {
+  const [role, target, n] = process.argv.slice(2);
+  const run = role === 'producer' ? producer(target!, Number(n)) : role === 'consumer' ? consumer(target!, Number(n)) : main();
+  run.catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -7,10 +7,11 @@
  *                    [--cpu-prof] [--set key=value ...]
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cleanupNow, installCleanupHandlers } from './lib/cleanup.js';
 import { BENCH_DIR, createContext, type BenchSection, type BenchSettings } from './lib/harness.js';
 
 function isSection(v: unknown): v is BenchSection {
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
     },
     strict: true,
   });
+  installCleanupHandlers(); // children killed and temp paths removed on exit, failure or Ctrl-C
   const sections = await loadSections();
   if (values.list === true) {
     for (const s of sections) process.stdout.write(`${s.name}\t${s.description}\n`);
@@ -77,29 +79,53 @@ async function main(): Promise<number> {
     platform: `${process.platform} ${process.arch}`,
   };
   const started = new Date();
+  const fmtLoad = (l: number[]): string => l.map((x) => x.toFixed(2)).join(', ');
+  const loadStart = loadavg();
   process.stdout.write(
     `# venice-ipc benchmark\n\n${started.toISOString()} · ${machine.cpus} × ${machine.cpuModel} · ${machine.memoryGiB} GiB · ` +
-      `Node ${machine.node} · ${machine.platform}\n\n`,
+      `Node ${machine.node} · ${machine.platform} · load average at start ${fmtLoad(loadStart)}\n\n`,
   );
   const results: Record<string, unknown> = {};
+  const timings: Record<string, number> = {};
   let failed = 0;
   for (const s of sections) {
     if (only !== undefined && !only.includes(s.name)) continue;
     ctx.progress(`section ${s.name}: ${s.description}`);
+    const t0 = Date.now();
     try {
       const r = await s.run(ctx);
       results[s.name] = r.data;
-      process.stdout.write(`## ${s.name}\n\n${s.description}\n\n${r.markdown}\n\n`);
+      timings[s.name] = (Date.now() - t0) / 1000;
+      process.stdout.write(`## ${s.name}\n\n${s.description}\n\n${r.markdown}\n\n*Section time ${timings[s.name]?.toFixed(0)} s.*\n\n`);
     } catch (err) {
       failed++;
+      timings[s.name] = (Date.now() - t0) / 1000;
       const msg = err instanceof Error ? err.message : String(err);
       results[s.name] = { error: msg };
       process.stderr.write(`[bench] section ${s.name} failed: ${msg}\n`);
+      process.stdout.write(`## ${s.name}\n\nFAILED: ${msg}\n\n`);
+    } finally {
+      cleanupNow(); // whatever the section left running or on disk
     }
   }
+  const totalSeconds = (Date.now() - started.getTime()) / 1000;
+  const loadEnd = loadavg();
+  process.stdout.write(`*Total ${Math.floor(totalSeconds / 60)} min ${Math.round(totalSeconds % 60)} s; load average at end ${fmtLoad(loadEnd)}.*\n`);
   await mkdir(resultsDir, { recursive: true });
   const file = join(resultsDir, 'latest.json');
-  await writeFile(file, JSON.stringify({ started: started.toISOString(), machine, settings: { ...settings, extra: Object.fromEntries(extra) }, results }, null, 2) + '\n');
+  await writeFile(file, JSON.stringify(
+      {
+        started: started.toISOString(),
+        machine,
+        load: { start: loadStart, end: loadEnd },
+        totalSeconds,
+        sectionSeconds: timings,
+        settings: { ...settings, extra: Object.fromEntries(extra) },
+        results,
+      },
+      null,
+      2,
+    ) + '\n');
   ctx.progress(`results written to ${file}`);
   return failed > 0 ? 1 : 0;
 }

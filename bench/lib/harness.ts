@@ -3,10 +3,12 @@
  * that run servers and clients in child processes (like a real deployment).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { trackChild, trackPath } from './cleanup.js';
 
 /** One measurement: what every client child reports. */
 export interface Measurement {
@@ -70,8 +72,13 @@ export interface BenchContext {
   readonly benchDir: string;
   /** A progress line on stderr. */
   progress(text: string): void;
-  /** A fresh Unix socket path in the temp directory. */
+  /** A fresh Unix socket path in the temp directory (removed at the end of the run, even on Ctrl-C). */
   unixSocketPath(tag: string): string;
+  /**
+   * A fresh directory under the system temp directory (removed at the end of the run, even on
+   * Ctrl-C; sections remove it themselves when done).
+   */
+  tempDir(tag: string): Promise<string>;
   /**
    * Starts `script` (relative to benchDir) in a child process and waits for it to print
    * `listening on <uri>` on stdout.
@@ -90,7 +97,7 @@ let socketSeq = 0;
 export function createContext(settings: BenchSettings): BenchContext {
   const nodeArgs = settings.nodeArgs;
   const spawnNode = (script: string, args: readonly string[]): ChildProcess =>
-    spawn(process.execPath, [...nodeArgs, join(BENCH_DIR, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    trackChild(spawn(process.execPath, [...nodeArgs, join(BENCH_DIR, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
   return {
     settings,
     benchDir: BENCH_DIR,
@@ -98,7 +105,10 @@ export function createContext(settings: BenchSettings): BenchContext {
       process.stderr.write(`[bench] ${text}\n`);
     },
     unixSocketPath(tag) {
-      return join(tmpdir(), `vipc-bench-${process.pid}-${tag}-${socketSeq++}.sock`);
+      return trackPath(join(tmpdir(), `vipc-bench-${process.pid}-${tag}-${socketSeq++}.sock`));
+    },
+    async tempDir(tag) {
+      return trackPath(await mkdtemp(join(tmpdir(), `vipc-bench-${tag}-`)));
     },
     startServer(script, args) {
       const child = spawnNode(script, args);

@@ -5,8 +5,7 @@
  * (server `encrypt`), compressed (server cutoff 0: every payload in both directions), both.
  * Target (issue 5): encrypted ≥ 0.5× plain at 5 KB.
  *
- * Standalone until the bench orchestrator lands (it does not export a `section`, and does
- * nothing when imported):
+ * The `security` section of `npm run bench` (`--only security`); also standalone:
  *
  *   npm run build && node dist/bench/sections/security.js [--seconds S] [--quick]
  */
@@ -17,6 +16,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { connect, createServer, textMessage, type ServerOptions } from '../../src/index.js';
+import { installCleanupHandlers, trackChild } from '../lib/cleanup.js';
+import type { BenchContext, BenchSection, SectionResult } from '../lib/harness.js';
 
 const VARIANTS = {
   plain: {},
@@ -48,22 +49,26 @@ async function serve(variant: Variant): Promise<void> {
 }
 
 async function startServer(variant: Variant): Promise<{ uri: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', variant], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = trackChild(spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', variant], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  child.stdin.on('error', () => undefined);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const uri = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       if (out.includes('\n')) resolve(out.trim());
     });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
   });
   return {
     uri,
-    stop: () =>
-      new Promise((r) => {
-        child.once('exit', () => r());
-        child.stdin.end();
-      }),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.stdin.end();
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
   };
 }
 
@@ -100,8 +105,30 @@ async function measure(uri: string, encrypt: boolean, size: number, inFlight: nu
   }
 }
 
-/** Rounds per cell: the variants take turns, so that load from elsewhere hits all of them alike. */
-const ROUNDS = 3;
+/** What {@link runSecurityBench} measures. */
+export interface SecurityBenchOptions {
+  /** Measured seconds per cell, split over its rounds. */
+  readonly seconds: number;
+  /** Rounds per cell: the variants take turns, so that load from elsewhere hits all of them alike. */
+  readonly rounds?: number;
+  readonly sizes?: readonly number[];
+  readonly inFlights?: readonly number[];
+  readonly progress?: (line: string) => void;
+}
+
+/** One figure of the table. */
+export interface SecurityRow {
+  readonly variant: Variant;
+  readonly size: number;
+  readonly inFlight: number;
+  /** Median of the rounds. */
+  readonly msgsPerSec: number;
+  /** Both directions. */
+  readonly mbPerSec: number;
+  /** msgsPerSec / plain's msgsPerSec in the same cell. */
+  readonly ratioToPlain: number;
+  readonly rounds: readonly number[];
+}
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -110,60 +137,94 @@ function median(xs: readonly number[]): number {
 
 /**
  * Measures every variant × size × in-flight cell. All servers run at once and, within a cell,
- * the variants alternate for {@link ROUNDS} rounds; each figure is the median of its rounds.
+ * the variants alternate for `rounds` rounds (default 3); each figure is the median of its rounds.
  */
-export async function runSecurityBench(seconds: number): Promise<Map<string, Figure>> {
-  const results = new Map<string, Figure>();
+export async function runSecurityBench(o: SecurityBenchOptions): Promise<SecurityRow[]> {
+  const rounds = o.rounds ?? 3;
+  const progress = o.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const rows: SecurityRow[] = [];
   const variants = Object.keys(VARIANTS) as Variant[];
-  const servers = await Promise.all(variants.map((v) => startServer(v)));
+  const servers: { uri: string; stop(): Promise<void> }[] = [];
   try {
-    for (const size of SIZES) {
-      for (const inFlight of IN_FLIGHT) {
-        const rounds = new Map<Variant, Figure[]>(variants.map((v) => [v, []]));
-        for (let r = 0; r < ROUNDS; r++) {
+    for (const v of variants) servers.push(await startServer(v));
+    for (const size of o.sizes ?? SIZES) {
+      for (const inFlight of o.inFlights ?? IN_FLIGHT) {
+        const figs = new Map<Variant, Figure[]>(variants.map((v) => [v, []]));
+        for (let r = 0; r < rounds; r++) {
+          progress(`security: ${size / 1024} KB × ${inFlight} in flight: round ${r + 1}/${rounds}`);
           for (let i = 0; i < variants.length; i++) {
             const v = variants[i] as Variant;
-            const f = await measure((servers[i] as { uri: string }).uri, 'encrypt' in VARIANTS[v], size, inFlight, seconds / ROUNDS);
-            rounds.get(v)?.push(f);
+            const f = await measure((servers[i] as { uri: string }).uri, 'encrypt' in VARIANTS[v], size, inFlight, o.seconds / rounds);
+            figs.get(v)?.push(f);
           }
         }
+        const plain = median((figs.get('plain') ?? []).map((x) => x.msgsPerSec));
         for (const v of variants) {
-          const fs = rounds.get(v) ?? [];
-          const f = { msgsPerSec: median(fs.map((x) => x.msgsPerSec)), mbPerSec: median(fs.map((x) => x.mbPerSec)) };
-          results.set(`${v}|${size}|${inFlight}`, f);
-          process.stderr.write(`  ${v} ${size / 1024} KB ×${inFlight}: ${f.msgsPerSec.toFixed(0)} msg/s\n`);
+          const fs = figs.get(v) ?? [];
+          const msgsPerSec = median(fs.map((x) => x.msgsPerSec));
+          rows.push({
+            variant: v,
+            size,
+            inFlight,
+            msgsPerSec,
+            mbPerSec: median(fs.map((x) => x.mbPerSec)),
+            ratioToPlain: plain > 0 ? msgsPerSec / plain : 0,
+            rounds: fs.map((x) => x.msgsPerSec),
+          });
+          progress(`security:   ${v} ${size / 1024} KB ×${inFlight}: ${msgsPerSec.toFixed(0)} msg/s (${(plain > 0 ? msgsPerSec / plain : 0).toFixed(2)}× plain)`);
         }
       }
     }
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
   }
-  return results;
+  return rows;
+}
+
+/** The encrypted/plain ratio at 5 KB, 1 in flight (the target of issue 5), if measured. */
+export function encryptedTarget(rows: readonly SecurityRow[]): { ratio: number; met: boolean } | undefined {
+  const enc = rows.find((r) => r.variant === 'encrypted' && r.size === 5 * 1024 && r.inFlight === 1);
+  return enc === undefined ? undefined : { ratio: enc.ratioToPlain, met: enc.ratioToPlain >= 0.5 };
 }
 
 /** The markdown table: msgs/s, MB/s (both directions) and the ratio to plain. */
-export function formatTable(results: Map<string, Figure>): string {
-  const lines = ['| variant | size | in flight | msg/s | MB/s | × plain |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
-  for (const size of SIZES) {
-    for (const inFlight of IN_FLIGHT) {
-      const plain = results.get(`plain|${size}|${inFlight}`);
-      for (const variant of Object.keys(VARIANTS)) {
-        const f = results.get(`${variant}|${size}|${inFlight}`);
-        if (f === undefined || plain === undefined) continue;
-        lines.push(
-          `| ${variant} | ${size / 1024} KB | ${inFlight} | ${f.msgsPerSec.toFixed(0)} | ${f.mbPerSec.toFixed(1)} | ${(f.msgsPerSec / plain.msgsPerSec).toFixed(2)} |`,
-        );
-      }
-    }
+export function formatTable(rows: readonly SecurityRow[]): string {
+  const lines = ['| variant | size | in flight | msg/s | MB/s (both ways) | × plain |', '| :-- | --: | --: | --: | --: | --: |'];
+  for (const r of rows) {
+    const ratio = r.variant === 'plain' ? '1.00×' : `**${r.ratioToPlain.toFixed(2)}×**`;
+    lines.push(`| ${r.variant} | ${r.size / 1024} KB | ${r.inFlight} | ${r.msgsPerSec.toFixed(0)} | ${r.mbPerSec.toFixed(1)} | ${ratio} |`);
   }
-  const enc = results.get(`encrypted|${5 * 1024}|1`);
-  const plain = results.get(`plain|${5 * 1024}|1`);
-  if (enc !== undefined && plain !== undefined) {
-    const r = enc.msgsPerSec / plain.msgsPerSec;
-    lines.push('', `Target encrypted ≥ 0.5× plain at 5 KB (1 in flight): ${r.toFixed(2)}× — ${r >= 0.5 ? 'met' : 'NOT met'}`);
+  const t = encryptedTarget(rows);
+  if (t !== undefined) {
+    lines.push('', `Target encrypted ≥ 0.5× plain at 5 KB (1 in flight): **${t.ratio.toFixed(2)}×** — ${t.met ? 'met' : 'NOT met ✗'}`);
   }
   return lines.join('\n');
 }
+
+async function run(ctx: BenchContext): Promise<SectionResult> {
+  const { quick, extra } = ctx.settings;
+  // Cells are split into rounds: 2 × --seconds per cell (default 2 s: 3 rounds of 0.67 s after a 0.17 s warm-up).
+  const seconds = Number(extra.get('security-seconds') ?? ctx.settings.seconds * 2);
+  const rounds = Number(extra.get('security-rounds') ?? extra.get('rounds') ?? (quick ? 1 : 3));
+  const sizes = extra.get('security-sizes')?.split(',').map((k) => Number(k) * 1024) ?? SIZES;
+  const inFlights = extra.get('security-in-flight')?.split(',').map(Number) ?? (quick ? [1] : IN_FLIGHT);
+  const rows = await runSecurityBench({ seconds, rounds, sizes, inFlights, progress: (l) => ctx.progress(l) });
+  const markdown = [
+    formatTable(rows),
+    `*Echo server (encryption / compression per variant; compressed = cutoff 0, every payload both ways) in a child process, ` +
+      `client in the orchestrator; JSON-like text payload (GZIP ≈ 4×); median of ${rounds} rounds per cell in which the ` +
+      `variants take turns, ${(seconds / rounds).toFixed(2)} s each after a warm-up; KB = KiB, MB = 10⁶ bytes.*`,
+  ].join('\n\n');
+  return { markdown, data: { seconds, rounds, rows, target: encryptedTarget(rows) } };
+}
+
+/** The encrypted / compressed request-response section. */
+export const section: BenchSection = {
+  name: 'security',
+  description: 'request/response with encryption and compression (echo of JSON-like text), plain figure of the same run as baseline',
+  order: 40,
+  run,
+};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -171,10 +232,11 @@ async function main(): Promise<void> {
     strict: true,
   });
   if (values.serve !== undefined) return serve(values.serve as Variant);
+  installCleanupHandlers();
   const seconds = Number(values.seconds ?? (values.quick === true ? 0.5 : 2));
   process.stderr.write(`security bench: ${seconds} s per cell, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}\n`);
-  const results = await runSecurityBench(seconds);
-  process.stdout.write(`${formatTable(results)}\n`);
+  const rows = await runSecurityBench({ seconds, rounds: values.quick === true ? 1 : 3 });
+  process.stdout.write(`${formatTable(rows)}\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
