@@ -14,6 +14,23 @@ export const GCM_OVERHEAD = 28;
 export const SESSION_KEY_LENGTH = 32;
 
 /**
+ * IVs are slices of one CSPRNG buffer refilled every 341 frames: the same randomness as a
+ * `randomFillSync` per frame, without a system call per frame. No slice is handed out twice.
+ */
+const IV_POOL_SIZE = GCM_IV_LENGTH * 341;
+let ivPool = Buffer.alloc(0);
+let ivOffset = IV_POOL_SIZE;
+
+function nextIv(target: Buffer): void {
+  if (ivOffset + GCM_IV_LENGTH > ivPool.length) {
+    ivPool = randomFillSync(Buffer.allocUnsafe(IV_POOL_SIZE));
+    ivOffset = 0;
+  }
+  ivPool.copy(target, 0, ivOffset, ivOffset + GCM_IV_LENGTH);
+  ivOffset += GCM_IV_LENGTH;
+}
+
+/**
  * AES-256-GCM with one session key and a fresh random IV per frame (WIRE §7.5).
  *
  * Layout of every frame body: `IV (12) | ciphertext (same length as the plaintext) | tag (16)`.
@@ -41,7 +58,7 @@ export class SessionCipher {
   encrypt(plain: Uint8Array, aad?: Uint8Array): Buffer {
     const out = Buffer.allocUnsafe(GCM_IV_LENGTH + plain.length + GCM_TAG_LENGTH);
     const iv = out.subarray(0, GCM_IV_LENGTH);
-    randomFillSync(iv);
+    nextIv(iv);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv, { authTagLength: GCM_TAG_LENGTH });
     if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
     let at = GCM_IV_LENGTH;

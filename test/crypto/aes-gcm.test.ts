@@ -100,3 +100,10 @@ test('rejects frames shorter than IV + tag with DECRYPT_FAILED', T, () => {
 test('refuses keys that are not 32 bytes', T, () => {
   assert.throws(() => new SessionCipher(Buffer.alloc(16)), (err: unknown) => isIpcError(err, ErrorCode.KEY_EXCHANGE_FAILED));
 });
+
+test('IVs are never repeated across many frames and pool refills', () => {
+  const cipher = new SessionCipher(Buffer.alloc(32, 9));
+  const seen = new Set<string>();
+  for (let i = 0; i < 5000; i++) seen.add(cipher.encrypt(Buffer.from([i & 0xff])).subarray(0, 12).toString('hex'));
+  assert.equal(seen.size, 5000);
+});
