@@ -95,7 +95,7 @@ test('a subscriber that never reads cannot slow the publisher or the other subsc
     assert.ok(maxHeld <= 2 * budget + 2 * PAYLOAD.length, `held ${maxHeld} bytes within 2 × ${budget}`);
     assert.ok(heapGrowth < 32 * 2 ** 20, `heap grew ${heapGrowth} bytes`);
     // Publishing is not slowed down by the stalled subscriber.
-    assert.ok(after.p99 < Math.max(100, before.p99 * 10), `p99 ${after.p99} ms vs ${before.p99} ms before`);
+    assert.ok(after.p99 < Math.max(250, before.p99 * 10), `p99 ${after.p99} ms vs ${before.p99} ms before`);
     // The drops were recorded in the subscriber's error buffer and reported in its status.
     const recorded = slow.takeError();
     assert.match(recorded?.error.description ?? '', /Discarded a message published to topic 'news'/);
