@@ -90,7 +90,7 @@ export const serveCommand: Command = {
     process.stdout.write(`listening on ${server.uri}\n`);
     if (v['hint'] === true) {
       process.stderr.write(
-        `Try it from another terminal:\n  npx venice-ipc send --uri ${server.uri} --text hello\nStop with Ctrl-C.\n`,
+        `Try it from another terminal (in this folder):\n  npm run cli -- send --uri ${server.uri} --text hello\nStop with Ctrl-C.\n`,
       );
     }
     await new Promise<void>((resolve) => {
