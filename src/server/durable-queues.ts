@@ -147,10 +147,9 @@ class WalDurability implements QueueDurability {
   openJournal(name: string, capacity: number): Promise<QueueJournal> {
     const pending = this.#opening.get(name);
     if (pending !== undefined) return pending;
-    const existing = this.#wal.queueLog(name);
-    // A log without a queue (its queue was removed from the registry but the log stayed) is
-    // reused rather than failing the create.
-    const p = (existing !== undefined ? Promise.resolve(existing) : this.#wal.createQueueLog(name, capacity)).then((log) => this.journalFor(name, log));
+    // A fresh log always: a removal of the same name in progress is waited for by the WAL, and
+    // an old log is never reused (its records would reach the new queue after a restart).
+    const p = this.#wal.createQueueLog(name, capacity).then((log) => this.journalFor(name, log));
     this.#opening.set(name, p);
     const done = (): void => void this.#opening.delete(name);
     p.then(done, done);

@@ -59,6 +59,8 @@ class WriteAheadLogImpl implements WriteAheadLog {
   readonly dir: string;
   readonly #o: WalOptions;
   readonly #logs = new Map<string, QueueLogImpl>();
+  /** Removals in progress (closing the log, deleting its file), by queue name. */
+  readonly #removing = new Map<string, Promise<void>>();
   readonly #busy = new Set<string>();
   #closed: Promise<void> | undefined;
 
@@ -99,6 +101,10 @@ class WriteAheadLogImpl implements WriteAheadLog {
 
   async createQueueLog(name: string, capacity: number, opts?: { readonly compress?: boolean }): Promise<QueueLog> {
     this.#checkOpen();
+    // A removal of the same queue still deleting its file must finish first: the new log has
+    // the same file name, and the old log's records must never reach the new queue.
+    await this.#removing.get(name);
+    this.#checkOpen();
     const base = fileBaseOf(name);
     if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > 0xffffffff) {
       throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, `Invalid capacity ${capacity} for the log of queue ${name}`);
@@ -138,18 +144,30 @@ class WriteAheadLogImpl implements WriteAheadLog {
     return [...this.#logs.keys()];
   }
 
-  async removeQueueLog(name: string): Promise<void> {
+  removeQueueLog(name: string): Promise<void> {
     this.#checkOpen();
+    const pending = this.#removing.get(name);
+    if (pending !== undefined) return pending;
     const log = this.#logs.get(name);
-    if (log === undefined) return;
+    if (log === undefined) return Promise.resolve();
+    // Gone from the directory of logs at once: nothing may find (and reuse) a closing log.
+    this.#logs.delete(name);
     const path = join(this.dir, fileBaseOf(name) + LOG_SUFFIX);
-    await log.close();
-    try {
-      await this.#o.fs.unlink(path);
-      await this.#o.fs.syncDir(this.dir);
-    } catch (err) {
-      throw ioError(`Cannot delete ${path}`, err);
-    }
+    const removal = (async (): Promise<void> => {
+      await log.close();
+      try {
+        await this.#o.fs.unlink(path);
+        await this.#o.fs.syncDir(this.dir);
+      } catch (err) {
+        throw ioError(`Cannot delete ${path}`, err);
+      }
+    })();
+    this.#removing.set(name, removal);
+    const done = (): void => {
+      if (this.#removing.get(name) === removal) this.#removing.delete(name);
+    };
+    removal.then(done, done);
+    return removal;
   }
 
   close(): Promise<void> {
