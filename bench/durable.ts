@@ -16,7 +16,7 @@
  * Used by the `durable` section of `npm run bench` ({@link durableBench}).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +27,7 @@ import { WAL_FEATURE, type WalFeature } from '../src/server/durable-queues.js';
 import { QUEUE_FEATURE } from '../src/server/queues.js';
 import { nodeFileSystem, openWriteAheadLog, type WalFile, type WalFileSystem } from '../src/wal/index.js';
 import { installCleanupHandlers, removePath, trackChild, trackPath } from './lib/cleanup.js';
+import { rawWriteSync } from './lib/raw-sync.js';
 import { percentile } from './lib/stats.js';
 
 const SIZE = 1000;
@@ -193,20 +194,8 @@ function instrumentOffers(server: Server, tracker: SyncTracker): { checked: numb
 }
 
 async function raw(dir: string, seconds: number): Promise<Row> {
-  const fh = await open(join(dir, 'raw.bin'), 'w');
-  const buf = Buffer.alloc(SIZE, 0x61);
-  const latencies: number[] = [];
-  let pos = 0;
-  const start = performance.now();
-  while (performance.now() < start + seconds * 1000) {
-    const t0 = performance.now();
-    await fh.write(buf, 0, buf.length, pos);
-    await fh.datasync();
-    pos += buf.length;
-    latencies.push(performance.now() - t0);
-  }
-  await fh.close();
-  return { name: 'raw write+fdatasync per record', count: latencies.length, seconds: (performance.now() - start) / 1000, latencies, syncs: latencies.length };
+  const r = await rawWriteSync(dir, SIZE, seconds);
+  return { name: 'raw write+fdatasync per record', count: r.count, seconds: r.seconds, latencies: r.latencies, syncs: r.count };
 }
 
 async function walOnly(dir: string, inFlight: number, seconds: number): Promise<Row> {

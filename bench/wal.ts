@@ -4,11 +4,12 @@
  * Compares raw `write + fdatasync` per record with `appendData` at 1 and 64 in flight.
  * Use a directory on a real disk (tmpfs makes fdatasync free and the figures meaningless).
  */
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openWriteAheadLog } from '../src/wal/index.js';
+import { rawWriteSync } from './lib/raw-sync.js';
 
 const RECORD = 1000;
 
@@ -34,21 +35,8 @@ function report(r: Result): void {
 }
 
 async function raw(dir: string, seconds: number): Promise<Result> {
-  const fh = await open(join(dir, 'raw.bin'), 'w');
-  const buf = Buffer.alloc(RECORD, 0x61);
-  const latencies: number[] = [];
-  let pos = 0;
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  while (performance.now() < end) {
-    const t0 = performance.now();
-    await fh.write(buf, 0, buf.length, pos);
-    await fh.datasync();
-    pos += buf.length;
-    latencies.push(performance.now() - t0);
-  }
-  await fh.close();
-  return { name: 'raw write+fdatasync', records: latencies.length, seconds: (performance.now() - start) / 1000, latencies, syncs: latencies.length };
+  const r = await rawWriteSync(dir, RECORD, seconds);
+  return { name: 'raw write+fdatasync', records: r.count, seconds: r.seconds, latencies: r.latencies, syncs: r.count };
 }
 
 async function wal(dir: string, seconds: number, inFlight: number): Promise<Result> {

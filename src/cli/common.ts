@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   binaryMessage,
+  connect,
   IpcError,
   jsonMessage,
   plainTextMessage,
   textMessage,
+  type Client,
   type ClientOptions,
   type Message,
 } from '../index.js';
@@ -151,4 +153,22 @@ export async function messageFrom(v: Values): Promise<Message> {
 export function describe(err: unknown): string {
   if (err instanceof IpcError) return `${err.code}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Connects with `opts`, runs `f`, and always closes the client. */
+export async function withClient<T>(opts: ClientOptions, f: (c: Client) => Promise<T>): Promise<T> {
+  const client = await connect(opts);
+  try {
+    return await f(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Prints a response as pretty JSON; returns the exit code (1 with a reason on stderr unless OK). */
+export function printResponse(res: Message): number {
+  process.stdout.write(res.toJsonString(true) + '\n');
+  if (res.responseOk) return 0;
+  process.stderr.write(`server answered ${res.status}\n`);
+  return 1;
 }

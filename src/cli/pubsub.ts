@@ -1,5 +1,5 @@
 import { connect } from '../index.js';
-import { CLIENT_OPTIONS, clientOptions, describe, int, messageFrom, parse, PAYLOAD_OPTIONS, UsageError, type Command } from './common.js';
+import { CLIENT_OPTIONS, clientOptions, describe, int, messageFrom, parse, PAYLOAD_OPTIONS, UsageError, printResponse, withClient, type Command } from './common.js';
 
 /** `venice-ipc publish TOPIC`: publishes one message and prints the server's answer. */
 export const publishCommand: Command = {
@@ -11,18 +11,7 @@ export const publishCommand: Command = {
     if (positionals.length !== 1) throw new UsageError('give exactly one TOPIC');
     if (v['topic'] !== undefined) throw new UsageError('the topic is the positional argument, not --topic');
     const msg = await messageFrom({ ...v, topic: positionals[0] });
-    const client = await connect(clientOptions(v));
-    try {
-      const res = await client.publish(msg);
-      process.stdout.write(res.toJsonString(true) + '\n');
-      if (!res.responseOk) {
-        process.stderr.write(`server answered ${res.status}\n`);
-        return 1;
-      }
-      return 0;
-    } finally {
-      await client.close();
-    }
+    return withClient(clientOptions(v), async (client) => printResponse(await client.publish(msg)));
   },
 };
 

@@ -1,4 +1,4 @@
-import { connect, type Client } from '../index.js';
+import type { Client } from '../index.js';
 import {
   clientOptions,
   CLIENT_SECURITY_USAGE,
@@ -6,9 +6,11 @@ import {
   messageFrom,
   parse,
   PAYLOAD_OPTIONS,
+  printResponse,
   SECURITY_OPTIONS,
   str,
   UsageError,
+  withClient,
   type Command,
   type Values,
 } from './common.js';
@@ -16,13 +18,9 @@ import {
 /** Connection options of the queue commands; `--timeout` is the queue wait here, not the response timeout. */
 const CONNECT_OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, uri: { type: 'string' }, ...SECURITY_OPTIONS } as const;
 
-async function withClient<T>(v: Values, f: (c: Client) => Promise<T>): Promise<T> {
-  const client = await connect(clientOptions({ ...v, timeout: undefined }));
-  try {
-    return await f(client);
-  } finally {
-    await client.close();
-  }
+/** --timeout is the queue wait here, not the client's response timeout. */
+function queueClient<T>(v: Values, f: (c: Client) => Promise<T>): Promise<T> {
+  return withClient(clientOptions({ ...v, timeout: undefined }), f);
 }
 
 function onePositional(positionals: string[], what: string): string {
@@ -46,11 +44,8 @@ export const offerCommand: Command = {
     const queue = onePositional(positionals, 'queue name');
     let msg = await messageFrom(v);
     if (v['durable'] === true) msg = msg.with({ durable: true });
-    const res = await withClient(v, (c) => c.offer(queue, msg, { replyTo: str(v, 'reply-to') ?? null, timeout: int(v, 'timeout', 0) }));
-    process.stdout.write(res.toJsonString(true) + '\n');
-    if (res.responseOk) return 0;
-    process.stderr.write(`server answered ${res.status}\n`);
-    return 1;
+    const res = await queueClient(v, (c) => c.offer(queue, msg, { replyTo: str(v, 'reply-to') ?? null, timeout: int(v, 'timeout', 0) }));
+    return printResponse(res);
   },
 };
 
@@ -65,7 +60,7 @@ export const pollCommand: Command = {
     const count = int(v, 'count', 1) as number;
     if (count < 1) throw new UsageError('--count must be at least 1');
     const timeout = int(v, 'timeout', 0);
-    return withClient(v, async (c) => {
+    return queueClient(v, async (c) => {
       let got = 0;
       while (got < count) {
         const res = await c.poll(queue, { timeout });
@@ -98,19 +93,19 @@ export const queueCommand: Command = {
     switch (action) {
       case 'create': {
         if (capacity === undefined || !/^[0-9]+$/.test(capacity)) throw new UsageError('create expects NAME CAPACITY (an integer)');
-        await withClient(v, (c) => c.createQueue(name, Number(capacity), { type: v['circular'] === true ? 'circular' : 'bounded' }));
+        await queueClient(v, (c) => c.createQueue(name, Number(capacity), { type: v['circular'] === true ? 'circular' : 'bounded' }));
         return 0;
       }
       case 'remove':
-        await withClient(v, (c) => c.removeQueue(name));
+        await queueClient(v, (c) => c.removeQueue(name));
         return 0;
       case 'exists': {
-        const exists = await withClient(v, (c) => c.existsQueue(name));
+        const exists = await queueClient(v, (c) => c.existsQueue(name));
         process.stdout.write(`${exists}\n`);
         return 0;
       }
       case 'status': {
-        const status = await withClient(v, (c) => c.queueStatus(name));
+        const status = await queueClient(v, (c) => c.queueStatus(name));
         process.stdout.write(JSON.stringify(status, null, 2) + '\n');
         return 0;
       }

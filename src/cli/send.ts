@@ -1,5 +1,4 @@
-import { connect } from '../index.js';
-import { CLIENT_OPTIONS, CLIENT_SECURITY_USAGE, clientOptions, messageFrom, parse, PAYLOAD_OPTIONS, type Command } from './common.js';
+import { CLIENT_OPTIONS, CLIENT_SECURITY_USAGE, clientOptions, messageFrom, parse, PAYLOAD_OPTIONS, printResponse, withClient, type Command } from './common.js';
 
 /** `venice-ipc send`: sends one request and prints the response. */
 export const sendCommand: Command = {
@@ -11,21 +10,12 @@ export const sendCommand: Command = {
   async run(argv) {
     const { values: v } = parse(argv, { ...CLIENT_OPTIONS, ...PAYLOAD_OPTIONS, oneway: { type: 'boolean' } });
     const msg = await messageFrom(v);
-    const client = await connect(clientOptions(v));
-    try {
+    return withClient(clientOptions(v), async (client) => {
       if (v['oneway'] === true) {
         await client.sendOneway(msg);
         return 0;
       }
-      const res = await client.send(msg);
-      process.stdout.write(res.toJsonString(true) + '\n');
-      if (!res.responseOk) {
-        process.stderr.write(`server answered ${res.status}\n`);
-        return 1;
-      }
-      return 0;
-    } finally {
-      await client.close();
-    }
+      return printResponse(await client.send(msg));
+    });
   },
 };
