@@ -15,9 +15,9 @@
 export const EXIT = {
   /** Success. */
   OK: 0,
-  /** Failure: connection, error status from the server, I/O, a corrupt write-ahead log. */
+  /** Failure: connection, error status from the server, I/O. */
   FAILURE: 1,
-  /** Nothing there: a poll stayed empty, a queue does not exist, `--count` not reached before `--timeout`. */
+  /** Nothing there: a poll stayed empty, a queue does not exist, `--count` not reached before `--timeout`; `wal verify` found damage (as before the table). */
   EMPTY: 2,
   /** Bad command line: unknown command or flag, bad value, bad port, missing argument. */
   USAGE: 64,

@@ -32,7 +32,7 @@ async function verify(v: Values, positionals: string[]): Promise<number> {
   const result = await verifyWalDir(dir);
   if (v['json'] === true) {
     process.stdout.write(JSON.stringify(result) + '\n');
-    return result.ok ? EXIT.OK : EXIT.FAILURE;
+    return result.ok ? EXIT.OK : EXIT.EMPTY;
   }
   for (const log of result.logs) {
     const cap = log.capacity === undefined ? '?' : String(log.capacity);
@@ -50,7 +50,7 @@ async function verify(v: Values, positionals: string[]): Promise<number> {
     for (const n of log.notes) process.stdout.write(`  note: ${n}\n`);
   }
   if (result.logs.length === 0) process.stdout.write('no logs\n');
-  return result.ok ? EXIT.OK : EXIT.FAILURE;
+  return result.ok ? EXIT.OK : EXIT.EMPTY;
 }
 
 async function dump(values: Values, positionals: string[]): Promise<number> {

@@ -33,7 +33,7 @@ test('wal verify reports a corrupt record followed by a valid one with its offse
     bytes[56] = (bytes[56] as number) ^ 0x01; // inside the CONFIG payload (offset 52..63); DATA follows
     writeFileSync(join(dir, 'ref$dq.wal'), bytes);
     const v = await runCli(['wal', 'verify', dir]);
-    assert.notEqual(v.code, 0);
+    assert.equal(v.code, 2, 'a damaged log exits 2');
     assert.match(v.stdout, /CORRUPT/);
     assert.match(v.stdout, /corruption at offset 0 \(next valid record at 64\)/);
   } finally {
