@@ -21,6 +21,8 @@ export interface ProxyCounts {
   resets: number;
   bytesUp: number;
   bytesDown: number;
+  /** Bytes dropped by the blackhole. */
+  swallowed: number;
 }
 
 /** A running proxy. */
@@ -66,7 +68,7 @@ function draw(at: CutAt, random: () => number): number {
 export async function startProxy(targetPort: number, random: () => number = Math.random): Promise<FaultProxy> {
   let target = targetPort;
   const pairs = new Set<Pair>();
-  const counts: ProxyCounts = { connections: 0, cuts: 0, resets: 0, bytesUp: 0, bytesDown: 0 };
+  const counts: ProxyCounts = { connections: 0, cuts: 0, resets: 0, bytesUp: 0, bytesDown: 0, swallowed: 0 };
   const cut: Record<Direction, CutAt | undefined> = { up: undefined, down: undefined };
   let delayMs = 0;
   let hole = false;
@@ -78,7 +80,10 @@ export async function startProxy(targetPort: number, random: () => number = Math
   };
 
   const forward = (p: Pair, dir: Direction, chunk: Buffer): void => {
-    if (hole) return;
+    if (hole) {
+      counts.swallowed += chunk.length;
+      return;
+    }
     const to = dir === 'up' ? p.server : p.client;
     let data = chunk;
     const left = p.left[dir];
