@@ -21,6 +21,8 @@ export interface ProxyCounts {
   resets: number;
   bytesUp: number;
   bytesDown: number;
+  /** Connections closed at once because `refuse` was on. */
+  refused: number;
   /** Bytes dropped by the blackhole. */
   swallowed: number;
 }
@@ -68,7 +70,7 @@ function draw(at: CutAt, random: () => number): number {
 export async function startProxy(targetPort: number, random: () => number = Math.random): Promise<FaultProxy> {
   let target = targetPort;
   const pairs = new Set<Pair>();
-  const counts: ProxyCounts = { connections: 0, cuts: 0, resets: 0, bytesUp: 0, bytesDown: 0, swallowed: 0 };
+  const counts: ProxyCounts = { connections: 0, cuts: 0, resets: 0, bytesUp: 0, bytesDown: 0, swallowed: 0, refused: 0 };
   const cut: Record<Direction, CutAt | undefined> = { up: undefined, down: undefined };
   let delayMs = 0;
   let hole = false;
@@ -114,6 +116,7 @@ export async function startProxy(targetPort: number, random: () => number = Math
 
   const listener: Server = createServer((client) => {
     if (refusing) {
+      counts.refused++;
       client.destroy();
       return;
     }
