@@ -75,9 +75,9 @@ export function resolveReconnect(v: unknown, first: Endpoint): ReconnectSettings
   const initialDelay = ms(o.initialDelay, 'initialDelay', DEFAULT_RECONNECT.initialDelay);
   const maxDelay = ms(o.maxDelay, 'maxDelay', Math.max(DEFAULT_RECONNECT.maxDelay, initialDelay));
   if (maxDelay < initialDelay) bad('reconnect.maxDelay must not be below initialDelay');
-  const more = o.endpoints ?? [];
+  const more: unknown = o.endpoints ?? [];
   if (!Array.isArray(more) || more.some((u) => typeof u !== 'string')) bad('reconnect.endpoints must be a list of URIs');
-  return { attempts, initialDelay, maxDelay, endpoints: [first, ...more.map((u) => parseUri(u))] };
+  return { attempts, initialDelay, maxDelay, endpoints: [first, ...(more as string[]).map((u) => parseUri(u))] };
 }
 
 /** What the reconnect loop needs from the client. */

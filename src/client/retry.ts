@@ -35,7 +35,7 @@ export interface RetryOptions {
 }
 
 /** The client-wide retry budget (part of `retry` on `connect` only). */
-export interface RetryBudgetOptions extends RetryBudgetPolicy {}
+export type RetryBudgetOptions = RetryBudgetPolicy;
 
 /** `retry` on `connect`: retry settings plus the client's budget. */
 export interface ClientRetryOptions extends RetryOptions {
@@ -95,13 +95,13 @@ export function resolveRetry(v: unknown, base: RetrySettings, what = 'retry'): R
   const o = v as Partial<ClientRetryOptions>;
   const attempts = num(o.attempts, `${what}.attempts`, from.attempts, 1);
   if (!Number.isSafeInteger(attempts)) bad(`${what}.attempts must be an integer`);
-  const on = o.on ?? from.on;
+  const on: unknown = o.on ?? from.on;
   if (!Array.isArray(on) || on.some((x) => x !== 'connection' && x !== 'timeout')) bad(`${what}.on lists 'connection' and/or 'timeout'`);
   if (o.writes !== undefined && typeof o.writes !== 'boolean') bad(`${what}.writes must be a boolean`);
   const initialDelay = num(o.initialDelay, `${what}.initialDelay`, from.initialDelay, 0);
   const maxDelay = num(o.maxDelay, `${what}.maxDelay`, Math.max(from.maxDelay, initialDelay), 0);
   if (maxDelay < initialDelay) bad(`${what}.maxDelay must not be below initialDelay`);
-  return { attempts, initialDelay, maxDelay, factor: num(o.factor, `${what}.factor`, from.factor, 1), on: [...on], writes: o.writes ?? from.writes };
+  return { attempts, initialDelay, maxDelay, factor: num(o.factor, `${what}.factor`, from.factor, 1), on: [...(on as RetryableFailure[])], writes: o.writes ?? from.writes };
 }
 
 /** Validates the budget part of `retry` on `connect`; undefined = unlimited. */
