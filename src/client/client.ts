@@ -311,7 +311,7 @@ class ClientImpl implements Client, ClientCore {
     this.#budget?.deposit();
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await this.#pending.add(msg, opts, timeout, opts.signal, this.#state === 'open' ? this.#conn : undefined);
+        const res = await this.#pending.add(msg, opts, timeout, opts.signal, this.#state === 'open' ? this.#conn : undefined, attempt < policy.attempts);
         this.#stats.ok(op, t0);
         return res;
       } catch (err) {
@@ -468,7 +468,7 @@ class ClientImpl implements Client, ClientCore {
       { cause: err },
     );
     // Calls sent on it fail now; those safe to repeat are retried by #call on the next connection.
-    this.#pending.reject(lost, 'sent');
+    const rejected = this.#pending.reject(lost, 'sent');
     if (state === 'closing' || state === 'reconnecting') return; // close() or the reconnect loop goes on
     if (state === 'open') {
       this.#stats.disconnects++;
@@ -481,7 +481,7 @@ class ClientImpl implements Client, ClientCore {
     if (state === 'open' && this.#reconnect !== undefined) {
       this.#state = 'reconnecting';
       // Never rejects: failures end in #finish.
-      void this.#reconnectNow(this.#reconnect, Date.now());
+      void this.#reconnectNow(this.#reconnect, Date.now(), rejected);
       return;
     }
     this.#pending.reject(lost, 'all');
@@ -489,7 +489,7 @@ class ClientImpl implements Client, ClientCore {
     this.#finish(lost);
   }
 
-  async #reconnectNow(r: ReconnectSettings, since: number): Promise<void> {
+  async #reconnectNow(r: ReconnectSettings, since: number, rejected: number): Promise<void> {
     let done: { endpoint: Endpoint; attempt: number };
     try {
       done = await reconnectLoop(r, { open: (e) => this.#reopen(e), emit: (e) => this.#hub.emit(e) }, this.#stop.signal);
@@ -511,7 +511,7 @@ class ClientImpl implements Client, ClientCore {
       return;
     }
     if (!this.#conn.isOpen) {
-      void this.#reconnectNow(r, since); // lost again right after the handshake
+      void this.#reconnectNow(r, since, rejected); // lost again right after the handshake
       return;
     }
     this.#endpoint = done.endpoint;
@@ -525,7 +525,7 @@ class ClientImpl implements Client, ClientCore {
     } catch (err) {
       this.#hub.emit({ type: 'error', error: toError(err), final: false });
     }
-    this.#hub.emit({ type: 'reconnect', endpoint: this.uri, attempt: done.attempt, downtime: Date.now() - since, resubscribed, resent, rejected: 0 });
+    this.#hub.emit({ type: 'reconnect', endpoint: this.uri, attempt: done.attempt, downtime: Date.now() - since, resubscribed, resent, rejected });
   }
 
   /** One reconnect attempt: a new socket, then the handshake again (encryption, login). */

@@ -13,6 +13,8 @@ import { abortError, onAbort } from '../util/abort.js';
 interface Entry {
   readonly msg: Message;
   readonly encode: EncodeOptions;
+  /** The call will be repeated if this attempt fails (counted apart when rejected on a loss). */
+  readonly repeatable: boolean;
   sent: boolean;
   resolve(m: Message): void;
   reject(e: Error): void;
@@ -33,7 +35,7 @@ export class PendingCalls {
    * answer, or rejects on timeout (TimeoutError TIMEOUT), abort (AbortError ABORTED, or
    * TIMEOUT for `AbortSignal.timeout`), a send error, or {@link reject}.
    */
-  add(msg: Message, encode: EncodeOptions, timeout: number, signal: AbortSignal | undefined, conn: Connection | undefined): Promise<Message> {
+  add(msg: Message, encode: EncodeOptions, timeout: number, signal: AbortSignal | undefined, conn: Connection | undefined, repeatable = false): Promise<Message> {
     if (signal?.aborted === true) return Promise.reject(toError(abortError(signal)));
     const m = this.#map.has(msg.id) ? msg.with({ id: randomUUID() }) : msg;
     return new Promise<Message>((resolve, reject) => {
@@ -48,6 +50,7 @@ export class PendingCalls {
       const entry: Entry = {
         msg: m,
         encode,
+        repeatable,
         sent: false,
         resolve: (r) => {
           settle();
@@ -91,16 +94,19 @@ export class PendingCalls {
     return n;
   }
 
-  /** Rejects the entries that `which` selects (sent ones, unsent ones, or all) with `reason`; returns how many. */
+  /**
+   * Rejects the entries that `which` selects (sent ones, unsent ones, or all) with `reason`;
+   * returns how many of them were not going to be repeated.
+   */
   reject(reason: Error, which: 'sent' | 'unsent' | 'all'): number {
-    let n = 0;
+    let final = 0;
     for (const e of [...this.#map.values()]) {
       if (which === 'all' || (which === 'sent') === e.sent) {
         e.reject(reason);
-        n++;
+        if (!e.repeatable) final++;
       }
     }
-    return n;
+    return final;
   }
 
   /** Resolves when no call is pending, or after `ms`. */

@@ -11,8 +11,9 @@ export type ClientStatusEvent =
   /** A reconnect attempt starts after `delay` ms. */
   | { readonly type: 'reconnecting'; readonly endpoint: string; readonly attempt: number; readonly delay: number }
   /**
-   * Connected again (handshake redone): `resubscribed` subscriptions, `resent` pending calls
-   * sent again, `rejected` pending calls failed with CONNECTION_CLOSED, after `downtime` ms.
+   * Connected again (handshake redone): `resubscribed` subscriptions renewed, `resent` waiting
+   * calls sent on the new connection, `rejected` calls in flight at the loss that were not safe
+   * to repeat (failed with CONNECTION_CLOSED), after `downtime` ms.
    */
   | {
       readonly type: 'reconnect';

@@ -36,6 +36,7 @@ test('after a reset the client reconnects, re-subscribes, re-sends a pending rea
   const back = await log.next('reconnect');
   assert.ok(back.type === 'reconnect');
   assert.equal(back.resubscribed, 1);
+  assert.equal(back.rejected, 1); // the write
   const w = await write;
   assert.ok(isIpcError(w, ErrorCode.CONNECTION_CLOSED), `the write ended with ${String(w)}`);
   assert.equal(typeof (await within(read, 5000, 'the re-sent read'))['running'], 'boolean');
