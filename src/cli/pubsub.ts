@@ -1,4 +1,5 @@
 import { connect } from '../index.js';
+import { reportReconnects } from './resilience.js';
 import { CLIENT_OPTIONS, clientOptions, describe, int, messageFrom, parse, PAYLOAD_OPTIONS, UsageError, printResponse, withClient, type Command } from './common.js';
 
 /** `venice-ipc publish TOPIC`: publishes one message and prints the server's answer. */
@@ -22,16 +23,20 @@ export const publishCommand: Command = {
  */
 export const subscribeCommand: Command = {
   name: 'subscribe',
-  usage: 'subscribe TOPIC... [--port N | --uri URI] [--count N] [--timeout MS]',
+  usage: 'subscribe TOPIC... [--port N | --uri URI] [--count N] [--timeout MS] [--reconnect]',
   summary: 'print the messages published to the topics as pretty JSON; stop after N messages, MS milliseconds or at SIGINT',
   async run(argv) {
-    const { values: v, positionals: topics } = parse(argv, { ...CLIENT_OPTIONS, count: { type: 'string' } }, true);
+    const { values: v, positionals: topics } = parse(argv, { ...CLIENT_OPTIONS, count: { type: 'string' }, reconnect: { type: 'boolean' } }, true);
     if (topics.length === 0) throw new UsageError('give at least one TOPIC');
     const count = int(v, 'count');
     if (count !== undefined && count < 1) throw new UsageError('--count must be at least 1');
     const stopAfter = int(v, 'timeout');
     if (stopAfter !== undefined && stopAfter < 1) throw new UsageError('--timeout must be at least 1 ms');
-    const client = await connect(clientOptions({ ...v, timeout: undefined })); // --timeout bounds the run, not each request
+    // --timeout bounds the run, not each request. --reconnect: subscribe again after every loss;
+    // without it a lost connection ends the run with exit code 1 and a one-line reason.
+    const reconnect = v['reconnect'] === true ? { reconnect: { attempts: Infinity } } : {};
+    const client = await connect({ ...clientOptions({ ...v, timeout: undefined }), ...reconnect });
+    if (v['reconnect'] === true) reportReconnects(client);
     const stop = new AbortController();
     const onSigint = (): void => stop.abort('SIGINT');
     process.once('SIGINT', onSigint);

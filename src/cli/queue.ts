@@ -14,13 +14,14 @@ import {
   type Command,
   type Values,
 } from './common.js';
+import { RETRY_OPTIONS, RETRY_USAGE, retryOptions } from './resilience.js';
 
 /** Connection options of the queue commands; `--timeout` is the queue wait here, not the response timeout. */
 const CONNECT_OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, uri: { type: 'string' }, ...SECURITY_OPTIONS } as const;
 
 /** --timeout is the queue wait here, not the client's response timeout. */
 function queueClient<T>(v: Values, f: (c: Client) => Promise<T>): Promise<T> {
-  return withClient(clientOptions({ ...v, timeout: undefined }), f);
+  return withClient({ ...clientOptions({ ...v, timeout: undefined }), ...retryOptions(v) }, f);
 }
 
 function onePositional(positionals: string[], what: string): string {
@@ -33,12 +34,13 @@ export const offerCommand: Command = {
   name: 'offer',
   usage:
     'offer QUEUE [--port N | --uri URI] (--text S | --json JSON | --file F [--mimetype M]) [--topic T] [--request-id ID] [--reply-to Q] [--timeout MS] [--durable] ' +
-    CLIENT_SECURITY_USAGE,
+    CLIENT_SECURITY_USAGE +
+    ` ${RETRY_USAGE}`,
   summary: 'offer a message to a queue (--timeout: how long the server may wait for space) and print the response',
   async run(argv) {
     const { values: v, positionals } = parse(
       argv,
-      { ...CONNECT_OPTIONS, ...PAYLOAD_OPTIONS, 'reply-to': { type: 'string' }, timeout: { type: 'string' }, durable: { type: 'boolean' } },
+      { ...CONNECT_OPTIONS, ...PAYLOAD_OPTIONS, ...RETRY_OPTIONS, 'reply-to': { type: 'string' }, timeout: { type: 'string' }, durable: { type: 'boolean' } },
       true,
     );
     const queue = onePositional(positionals, 'queue name');
@@ -52,10 +54,10 @@ export const offerCommand: Command = {
 /** `venice-ipc poll`: polls up to `--count` messages and prints each as pretty JSON. */
 export const pollCommand: Command = {
   name: 'poll',
-  usage: `poll QUEUE [--port N | --uri URI] [--timeout MS] [--count N] ${CLIENT_SECURITY_USAGE}`,
+  usage: `poll QUEUE [--port N | --uri URI] [--timeout MS] [--count N] ${CLIENT_SECURITY_USAGE} ${RETRY_USAGE}`,
   summary: 'poll messages from a queue and print them as pretty JSON (exit code 2 when the queue stayed empty)',
   async run(argv) {
-    const { values: v, positionals } = parse(argv, { ...CONNECT_OPTIONS, timeout: { type: 'string' }, count: { type: 'string' } }, true);
+    const { values: v, positionals } = parse(argv, { ...CONNECT_OPTIONS, ...RETRY_OPTIONS, timeout: { type: 'string' }, count: { type: 'string' } }, true);
     const queue = onePositional(positionals, 'queue name');
     const count = int(v, 'count', 1) as number;
     if (count < 1) throw new UsageError('--count must be at least 1');

@@ -1,6 +1,7 @@
 import { createServer, loadAuthenticator, type Handler, type ServerOptions, type SizeValue } from '../index.js';
 import { int, parse, str, UsageError, type Command } from './common.js';
 import { parseQueueSpec } from './queue.js';
+import { SERVE_RESILIENCE_OPTIONS, SERVE_RESILIENCE_USAGE, serveResilienceOptions } from './resilience.js';
 
 const echo: Handler = (m) => m;
 
@@ -16,7 +17,8 @@ export const serveCommand: Command = {
   usage:
     'serve [--port N | --uri URI] [--handler echo|none] [--max-message-size SIZE] [--max-connections N] [--heartbeat-interval S] ' +
       '[--queue NAME:CAPACITY[:bounded|circular|:bounded:durable]]... [--max-queues N] [--no-client-queue-mgmt] ' +
-      '[--encrypt] [--credentials FILE] [--compress-cutoff-size SIZE] [--wal-dir DIR [--wal-compress] [--wal-compact] [--wal-salvage]]',
+      '[--encrypt] [--credentials FILE] [--compress-cutoff-size SIZE] [--wal-dir DIR [--wal-compress] [--wal-compact] [--wal-salvage]] ' +
+      SERVE_RESILIENCE_USAGE,
   summary: 'run a server (binds 127.0.0.1 unless the URI names another host)',
   async run(argv) {
     const { values: v } = parse(argv, {
@@ -37,6 +39,7 @@ export const serveCommand: Command = {
       'wal-compress': { type: 'boolean' },
       'wal-compact': { type: 'boolean' },
       'wal-salvage': { type: 'boolean' },
+      ...SERVE_RESILIENCE_OPTIONS,
     });
     const queues = ((v['queue'] as string[] | undefined) ?? []).map(parseQueueSpec);
     const maxQueues = int(v, 'max-queues');
@@ -66,6 +69,7 @@ export const serveCommand: Command = {
       ...(cutoff !== undefined ? { compressCutoffSize: cutoff } : {}),
       ...(v['encrypt'] === true ? { encrypt: true } : {}),
       ...(authenticator !== undefined ? { authenticator } : {}),
+      ...serveResilienceOptions(v),
       ...(walDir !== undefined
         ? {
             walDir,

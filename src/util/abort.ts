@@ -28,8 +28,9 @@ export function onAbort(signal: AbortSignal | undefined, onAbortFn: () => void):
 }
 
 /**
- * Waits `ms` (unref'd timer), ending early, without rejecting, when `signal` aborts.
- * Resolves true when the full time passed.
+ * Waits `ms`, ending early, without rejecting, when `signal` aborts. Resolves true when the
+ * full time passed. The timer keeps the process alive: a client waiting to retry or reconnect
+ * is work in progress.
  */
 export function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
@@ -42,7 +43,6 @@ export function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
       remove();
       resolve(true);
     }, ms);
-    timer.unref();
   });
 }
 

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { runRandomCuts } from './random-cuts.js';
 
 test('1,000 calls through random cuts: each settles in time, each request id takes effect once', { timeout: 60_000 }, async () => {
-  const r = await runRandomCuts({ calls: 1000, concurrency: 16, cut: { min: 400, max: 12_000 }, deadline: 10_000 });
+  const r = await runRandomCuts({ calls: 1000, concurrency: 16, cut: { min: 400, max: 12_000 }, deadline: 10_000, budget: { ratio: 1, minPerSecond: 1000 } });
   console.log(`random cuts: ${JSON.stringify(r)}`);
   assert.equal(r.answered + Object.values(r.rejected).reduce((a, b) => a + b, 0) + r.bad, 1000);
   assert.equal(r.bad, 0);
@@ -21,5 +21,7 @@ test('1,000 calls through random cuts: each settles in time, each request id tak
   assert.ok(r.cuts >= 20, `only ${r.cuts} cuts: the test did not exercise the faults`);
   assert.ok(r.retries > 0 && r.reconnects > 0);
   assert.ok(r.duplicatesSuppressed > 0, 'some retries repeated a request the server had already run');
-  assert.ok(r.answered >= 900, `only ${r.answered} of 1000 calls answered`);
+  // The budget is generous here (the retry test checks that it refuses): a call fails only
+  // after 20 attempts, each cut off.
+  assert.ok(r.answered >= 990, `only ${r.answered} of 1000 calls answered`);
 });

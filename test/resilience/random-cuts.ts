@@ -16,6 +16,8 @@ export interface RandomCutOptions {
   readonly cut: { readonly min: number; readonly max: number };
   /** Deadline of each call, ms. */
   readonly deadline: number;
+  /** The client's retry budget. */
+  readonly budget: { readonly ratio: number; readonly minPerSecond: number };
 }
 
 /** What a run saw. */
@@ -72,7 +74,7 @@ export async function runRandomCuts(o: RandomCutOptions): Promise<RandomCutRepor
       uri: proxy.uri,
       timeout: 1000,
       handshakeTimeout: 1000,
-      retry: { attempts: 20, initialDelay: 5, maxDelay: 100, writes: true, budget: { ratio: 0.5, minPerSecond: 100 } },
+      retry: { attempts: 20, initialDelay: 5, maxDelay: 100, writes: true, budget: o.budget },
       reconnect: { attempts: Infinity, initialDelay: 5, maxDelay: 50 },
     });
     proxy.cutAfter('up', o.cut);

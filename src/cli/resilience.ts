@@ -1,0 +1,47 @@
+/**
+ * The resilience flags of the client commands (docs/resilience.md): `--retries N` on send,
+ * offer and poll, `--reconnect` on subscribe; and `serve --idempotency-window MS --handler-timeout MS`.
+ */
+import type { Client, ClientOptions, ServerOptions } from '../index.js';
+import { describe, int, UsageError, type Values } from './common.js';
+
+/** `--retries N`. */
+export const RETRY_OPTIONS = { retries: { type: 'string' } } as const;
+/** Usage text of {@link RETRY_OPTIONS}. */
+export const RETRY_USAGE = '[--retries N]';
+/** The serve flags. */
+export const SERVE_RESILIENCE_OPTIONS = { 'idempotency-window': { type: 'string' }, 'handler-timeout': { type: 'string' } } as const;
+/** Usage text of {@link SERVE_RESILIENCE_OPTIONS}. */
+export const SERVE_RESILIENCE_USAGE = '[--idempotency-window MS] [--handler-timeout MS]';
+
+/**
+ * Client options for `--retries N`: the connect and the call are tried up to N more times, the
+ * connection is re-established in between, and writes (send, offer) are repeated with a
+ * request id — safe only against a server with an idempotency window. A poll is never repeated
+ * once sent (it may have taken a message).
+ */
+export function retryOptions(v: Values): Pick<ClientOptions, 'retry' | 'reconnect'> {
+  const n = int(v, 'retries');
+  if (n === undefined || n === 0) return {};
+  if (n < 0) throw new UsageError('--retries must be at least 0');
+  return { retry: { attempts: n + 1, writes: true }, reconnect: { attempts: n } };
+}
+
+/** Server options for `--idempotency-window MS` and `--handler-timeout MS`. */
+export function serveResilienceOptions(v: Values): Pick<ServerOptions, 'idempotencyWindow' | 'handlerTimeout'> {
+  const window = int(v, 'idempotency-window');
+  const deadline = int(v, 'handler-timeout');
+  if ((window !== undefined && window < 0) || (deadline !== undefined && deadline < 0)) throw new UsageError('--idempotency-window and --handler-timeout take ms ≥ 0');
+  return { ...(window !== undefined ? { idempotencyWindow: window } : {}), ...(deadline !== undefined ? { handlerTimeout: deadline } : {}) };
+}
+
+/** `subscribe --reconnect`: reports disconnects and reconnects on stderr, one line each, until the client closes. */
+export function reportReconnects(client: Client): void {
+  // Ends when the client closes; writes only to stderr, so nothing to catch.
+  void (async () => {
+    for await (const e of client.status()) {
+      if (e.type === 'disconnect') process.stderr.write(`disconnected: ${describe(e.error)}\n`);
+      else if (e.type === 'reconnect') process.stderr.write(`reconnected to ${e.endpoint} after ${e.downtime} ms\n`);
+    }
+  })();
+}
