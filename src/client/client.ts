@@ -263,14 +263,20 @@ class ClientImpl implements Client, ClientCore {
   }
 
   #notOpen(): IpcError {
-    if (this.#closing === undefined && this.#state === 'closed') {
+    if (this.#state === 'reconnecting') {
+      return new ConnectionError(ErrorCode.CONNECTION_CLOSED, 'The connection was lost and the client is reconnecting', { cause: this.#closedWith });
+    }
+    if (!this.#userClosed && this.#state === 'closed') {
       const why = (this.#closedWith ?? new Error('the server closed it')).message;
       return new ConnectionError(ErrorCode.CONNECTION_CLOSED, `The connection is closed: ${why}`, { cause: this.#closedWith });
     }
     return new ConnectionError(ErrorCode.CLIENT_CLOSED, 'The client is not open!');
   }
 
+  /** Why the connection was lost for good (or, while reconnecting, the last loss). */
   #closedWith: Error | undefined;
+  /** close() or destroy() was called. */
+  #userClosed = false;
 
   assertOpen(): void {
     if (this.#state === 'closing' || this.#state === 'closed') throw this.#notOpen();
@@ -480,6 +486,7 @@ class ClientImpl implements Client, ClientCore {
     }
     if (state === 'open' && this.#reconnect !== undefined) {
       this.#state = 'reconnecting';
+      this.#closedWith = lost;
       // Never rejects: failures end in #finish.
       void this.#reconnectNow(this.#reconnect, Date.now(), rejected);
       return;
@@ -595,6 +602,7 @@ class ClientImpl implements Client, ClientCore {
 
   async #close(deadline: number): Promise<void> {
     if (this.#state === 'closed') return;
+    this.#userClosed = true;
     const wasOpen = this.#state === 'open';
     this.#state = 'closing';
     this.#stop.abort();
@@ -611,6 +619,7 @@ class ClientImpl implements Client, ClientCore {
 
   destroy(err?: Error): void {
     if (this.#state === 'closed') return;
+    this.#userClosed = true;
     this.#state = 'closing';
     this.#stop.abort();
     this.#stopPing();

@@ -61,6 +61,7 @@ test('destroy() is immediate: pending calls reject with CLIENT_CLOSED, closed re
   client.destroy(); // idempotent
   await rejectsWith(p, ErrorCode.CLIENT_CLOSED);
   assert.equal(await client.closed, why);
+  await rejectsWith(client.send(plainTextMessage('2', 't', 'x')), ErrorCode.CLIENT_CLOSED);
   await client.close(); // still fine after destroy
   await until(() => server.connectionCount === 0, 5000, 'the server saw the disconnect');
 });

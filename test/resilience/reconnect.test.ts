@@ -60,6 +60,7 @@ test('calls made while reconnecting wait and go out on the new connection (encry
   proxy.reset();
   await log.next('reconnecting');
   const p = client.send(plainTextMessage('1', 't', 'x'));
+  await rejectsWith(client.sendOneway(plainTextMessage('2', 't', 'x')), ErrorCode.CONNECTION_CLOSED); // one-way calls are not queued
   await log.next('error'); // an attempt failed while refused
   proxy.refuse(false);
   assert.equal((await within(p, 5000, 'the call made while reconnecting')).text, 'tom');
