@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { isIpcError, type Client, type ClientStatusEvent } from '../../src/index.js';
+import { within } from '../pubsub/helpers.js';
 
 /** Asserts that `p` rejects with an IpcError of `code` (and, if given, `name`). */
 export async function rejectsWith(p: Promise<unknown>, code: string, name?: string): Promise<void> {
@@ -11,18 +12,7 @@ export async function rejectsWith(p: Promise<unknown>, code: string, name?: stri
   });
 }
 
-/** Resolves with `p`, or rejects after `ms` naming `what`. */
-export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { within } from '../pubsub/helpers.js';
 
 /** Collects a client's status events from now on; `next(type)` waits for the next one of that type. */
 export function statusLog(client: Client): { events: ClientStatusEvent[]; next(type: ClientStatusEvent['type'], ms?: number): Promise<ClientStatusEvent> } {

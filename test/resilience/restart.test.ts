@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { connect, isIpcError, parseUri, plainTextMessage, type Message } from '../../src/index.js';
 import { until } from '../helpers/net.js';
@@ -57,7 +57,8 @@ async function kill(c: Child): Promise<void> {
   await c.exited;
 }
 
-test('SIGKILL and restart on the same port: the subscriber gets what is published after; every acknowledged offer is there once', { timeout: 60_000 }, async (t) => {
+/** A child server on a fresh WAL directory, killed and removed after the test; `restart()` SIGKILLs it and starts it again on the same port. */
+async function crashableServer(t: TestContext): Promise<{ readonly uri: string; readonly port: number; restart(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'vipc-restart-'));
   let server = await startChild(0, dir);
   t.after(async () => {
@@ -66,6 +67,20 @@ test('SIGKILL and restart on the same port: the subscriber gets what is publishe
   });
   const ep = parseUri(server.uri);
   const port = ep.kind === 'inet' ? ep.port : 0;
+  return {
+    get uri() {
+      return server.uri;
+    },
+    port,
+    async restart() {
+      await kill(server);
+      server = await startChild(port, dir);
+    },
+  };
+}
+
+test('SIGKILL and restart on the same port: the subscriber gets what is published after; every acknowledged offer is there once', { timeout: 60_000 }, async (t) => {
+  const server = await crashableServer(t);
   const reconnect = { attempts: Infinity, initialDelay: 20, maxDelay: 100 } as const;
   await using subscriber = await connect({ uri: server.uri, reconnect });
   const subLog = statusLog(subscriber);
@@ -94,9 +109,8 @@ test('SIGKILL and restart on the same port: the subscriber gets what is publishe
   };
   const load = Promise.all(Array.from({ length: 8 }, worker));
   await until(() => acked.size >= 150, 20_000, '150 acknowledged offers');
-  await kill(server);
   const killedAt = Date.now();
-  server = await startChild(port, dir);
+  await server.restart();
   const restartedAt = Date.now();
   await load;
   const firstOk = okAt.find((at) => at >= restartedAt);
@@ -133,15 +147,8 @@ test('SIGKILL and restart on the same port: the subscriber gets what is publishe
 });
 
 test('an offer stored durably whose answer was lost, retried after SIGKILL and restart, is not stored twice (ids seeded from the WAL)', { timeout: 60_000 }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'vipc-restart-'));
-  let server = await startChild(0, dir);
-  t.after(async () => {
-    await kill(server);
-    await rm(dir, { recursive: true, force: true });
-  });
-  const ep = parseUri(server.uri);
-  const port = ep.kind === 'inet' ? ep.port : 0;
-  await using proxy = await startProxy(port);
+  const server = await crashableServer(t);
+  await using proxy = await startProxy(server.port);
   await using client = await connect({
     uri: proxy.uri,
     timeout: 10_000,
@@ -153,8 +160,7 @@ test('an offer stored durably whose answer was lost, retried after SIGKILL and r
   const offer = client.offer('q', plainTextMessage('pay-john-100', 'pay', 'John $100').with({ durable: true }));
   await until(() => proxy.counts.cuts === 1, 10_000, 'the answer to be cut');
   proxy.cutAfter('down', undefined);
-  await kill(server);
-  server = await startChild(port, dir);
+  await server.restart();
   proxy.refuse(false);
   const r = await offer;
   assert.equal(r.status, 'OK');
