@@ -112,7 +112,7 @@ test('a client-side ping detects a dead peer (blackhole) although the server adv
   assert.equal((await client.send(plainTextMessage('1', 't', 'alive'))).text, 'alive');
 });
 
-test('without reconnect nothing changes on the wire: no ping, no request id filled in', async () => {
+test('without retry options the client fills in no request id (the wire stays as in Java)', async () => {
   const seen: Array<string | null> = [];
   await using server = await createServer({ port: 0, handler: (m) => (seen.push(m.requestId), m) });
   await using client = await connect({ uri: server.uri });
