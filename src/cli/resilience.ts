@@ -3,16 +3,32 @@
  * offer and poll, `--reconnect` on subscribe; and `serve --idempotency-window MS --handler-timeout MS`.
  */
 import type { Client, ClientOptions, ServerOptions } from '../index.js';
-import { describe, int, UsageError, type Values } from './common.js';
+import { describe, int, UsageError, type OptionSpec, type Values } from './common.js';
 
-/** `--retries N`. */
-export const RETRY_OPTIONS = { retries: { type: 'string' } } as const;
-/** Usage text of {@link RETRY_OPTIONS}. */
-export const RETRY_USAGE = '[--retries N]';
-/** The serve flags. */
-export const SERVE_RESILIENCE_OPTIONS = { 'idempotency-window': { type: 'string' }, 'handler-timeout': { type: 'string' } } as const;
-/** Usage text of {@link SERVE_RESILIENCE_OPTIONS}. */
-export const SERVE_RESILIENCE_USAGE = '[--idempotency-window MS] [--handler-timeout MS]';
+/** `--retries N` of send and offer. */
+export const RETRY_OPTION: OptionSpec = {
+  name: 'retries',
+  type: 'string',
+  value: 'N',
+  description:
+    'retry the connect and the call up to N times, reconnecting in between; the call is repeated with a request id, so use it with a server started with --idempotency-window (else a repeat runs twice). Defaults to 0',
+};
+/** `--retries N` of poll: a poll is never repeated once sent. */
+export const POLL_RETRY_OPTION: OptionSpec = {
+  ...RETRY_OPTION,
+  description: 'retry the connect up to N times; a poll is never repeated once sent (it may have taken a message). Defaults to 0',
+};
+/** `--reconnect` of subscribe. */
+export const RECONNECT_OPTION: OptionSpec = {
+  name: 'reconnect',
+  type: 'boolean',
+  description: 'reconnect and subscribe again after a lost connection (one line on stderr each); without it a loss exits 1 with the reason. Defaults to off',
+};
+/** The resilience flags of serve. */
+export const SERVE_RESILIENCE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'idempotency-window', type: 'string', value: 'MS', description: 'answer a repeated request id (same user, topic or queue) from memory for MS ms instead of running it again. Defaults to 0 (off)' },
+  { name: 'handler-timeout', type: 'string', value: 'MS', description: 'answer HANDLER_ERROR when the handler takes longer than MS ms. Defaults to 0 (no deadline)' },
+];
 
 /**
  * Client options for `--retries N`: the connect and the call are tried up to N more times, the
