@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { connect as netConnect, type Socket } from 'node:net';
-import { ArgumentError, ConnectionError, ErrorCode, IpcError, isIpcError, RequestError, TimeoutError, toError } from '../errors.js';
+import type { Socket } from 'node:net';
+import { ArgumentError, ConnectionError, ErrorCode, IpcError, isIpcError, RequestError, toError } from '../errors.js';
 import { messageFromFields, type Message } from '../message/message.js';
 import { Connection } from '../transport/connection.js';
 import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
@@ -11,6 +11,8 @@ import { deferred } from '../util/deferred.js';
 import { backoffDelay, RetryBudget } from '../util/backoff.js';
 import { handshake, type ServerConfig } from './handshake.js';
 import { PendingCalls } from './pending.js';
+import { Pinger, type PingTarget } from './ping.js';
+import { openSocket } from './socket.js';
 import { reconnectLoop, resolveReconnect, type ReconnectSettings } from './reconnect.js';
 import { failureClass, NO_RETRY, repeatability, resolveBudget, resolveRetry, type RetrySettings, type RetryValue } from './retry.js';
 import { operationOf, StatsRecorder, type ClientStats } from './stats.js';
@@ -185,7 +187,7 @@ class ClientImpl implements Client, ClientCore {
   #config: ServerConfig | undefined;
   #state: State = 'handshake';
   #closing: Promise<void> | undefined;
-  #timers: NodeJS.Timeout[] = [];
+  readonly #pinger = new Pinger();
   #lastInbound = Date.now();
   onPush: ((msg: Message) => void) | undefined;
   onReconnect: (() => Promise<number>) | undefined;
@@ -553,36 +555,22 @@ class ClientImpl implements Client, ClientCore {
   }
 
   #startPing(): void {
-    this.#stopPing();
     const conn = this.#conn;
     const cfg = this.#config;
-    if (this.#settings.heartbeat && cfg !== undefined && cfg.heartbeatInterval > 0) {
-      const hb = cfg.heartbeatInterval * 1000;
-      this.#timers.push(setInterval(() => this.#ping(conn, 5000 + hb, 0), hb));
-    }
-    const ping = this.#settings.pingInterval;
-    if (ping > 0) this.#timers.push(setInterval(() => this.#ping(conn, ping, ping), ping));
-    for (const t of this.#timers) t.unref();
+    const target: PingTarget = {
+      live: () => this.#state === 'open' && conn === this.#conn,
+      lastInbound: () => this.#lastInbound,
+      heartbeat: (msg, timeout) => this.request(msg, { timeout, direct: true }),
+      dead: (err) => {
+        this.#hub.emit({ type: 'heartbeat-timeout', endpoint: this.uri });
+        conn.destroy(err);
+      },
+    };
+    this.#pinger.start(target, this.#settings.heartbeat ? (cfg?.heartbeatInterval ?? 0) : 0, this.#settings.pingInterval);
   }
 
   #stopPing(): void {
-    for (const t of this.#timers) clearInterval(t);
-    this.#timers = [];
-  }
-
-  /** Sends a HEARTBEAT unless something arrived within `quiet` ms; no answer in `timeout` ms drops the connection. */
-  #ping(conn: Connection, timeout: number, quiet: number): void {
-    if (this.#state !== 'open' || conn !== this.#conn) return;
-    const sentAt = Date.now();
-    if (quiet > 0 && sentAt - this.#lastInbound < quiet) return;
-    const hb = messageFromFields({ type: 'HEARTBEAT', topics: ['heartbeat'], mimetype: 'text/plain', charset: 'UTF-8' });
-    this.request(hb, { timeout, direct: true }).catch((err: unknown) => {
-      // Only a silent server counts: answers to other requests prove the connection is alive.
-      if (this.#state === 'open' && conn === this.#conn && this.#lastInbound < sentAt) {
-        this.#hub.emit({ type: 'heartbeat-timeout', endpoint: this.uri });
-        conn.destroy(new TimeoutError(ErrorCode.TIMEOUT, 'The server did not answer the heartbeat', { cause: err }));
-      }
-    });
+    this.#pinger.stop();
   }
 
   /** The client is closed for good. */
@@ -639,26 +627,6 @@ function safeText(m: Message): string {
   } catch {
     return '';
   }
-}
-
-function openSocket(e: Endpoint, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = e.kind === 'unix' ? netConnect(e.path) : netConnect({ host: e.host, port: e.port, noDelay: true });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new ConnectionError(ErrorCode.CONNECT_FAILED, `Timeout connecting to ${formatEndpoint(e)}`));
-    }, timeoutMs);
-    const onError = (err: Error): void => {
-      clearTimeout(timer);
-      reject(new ConnectionError(ErrorCode.CONNECT_FAILED, `Failed to connect to ${formatEndpoint(e)}: ${err.message}`, { cause: err }));
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      resolve(socket);
-    });
-  });
 }
 
 async function connectOnce(settings: ClientSettings, options: Readonly<ClientOptions>, endpoint: Endpoint): Promise<Client> {
