@@ -119,3 +119,17 @@ test('without retry options the client fills in no request id (the wire stays as
   await client.send(plainTextMessage(null, 't', 'x'));
   assert.deepEqual(seen, [null]);
 });
+
+test('a subscription that starts dropping pushes is reported as a slow-consumer status event', async () => {
+  await using server = await createServer({ port: 0 });
+  await using client = await connect({ uri: server.uri });
+  const log = statusLog(client);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const sub = await client.subscribe('busy', () => gate, { bufferSize: 1 });
+  for (let i = 0; i < 5; i++) await client.publish(plainTextMessage(null, 'busy', String(i)));
+  const e = await log.next('slow-consumer');
+  assert.deepEqual(e.type === 'slow-consumer' && e.topics, ['busy']);
+  assert.ok(sub.dropped > 0);
+  release();
+});
