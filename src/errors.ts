@@ -107,8 +107,13 @@ export class MessageError extends IpcError {}
 export class ProtocolError extends IpcError {}
 /** Connection establishment, loss or closing. */
 export class ConnectionError extends IpcError {}
-/** A deadline passed or an AbortSignal fired. */
+/** A deadline passed (code TIMEOUT; before 0.2 also ABORTED, now raised as {@link AbortError}). */
 export class TimeoutError extends IpcError {}
+/**
+ * The caller's AbortSignal fired (code ABORTED). Named `AbortError`, as Node, fetch and undici
+ * name theirs, so `err.name === 'AbortError'` works; an `AbortSignal.timeout()` gives a TimeoutError.
+ */
+export class AbortError extends IpcError {}
 /** Compression, decompression, encryption or key exchange failed. */
 export class CodecError extends IpcError {}
 /** Authentication and credential handling. */

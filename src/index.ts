@@ -54,6 +54,28 @@ export {
 export type { WalFileSystem, WalFile } from './wal/index.js';
 export { connect, type Client, type RequestOptions } from './client/client.js';
 export { DEFAULT_REQUEST_TIMEOUT, QUEUE_TIMEOUT_MARGIN, type ClientOptions } from './client/options.js';
+// Resilience (docs/resilience.md)
+export type { CloseOptions, ConfigureOptions } from './client/client.js';
+export { DEFAULT_CLIENT_CLOSE_TIMEOUT } from './client/options.js';
+export {
+  DEFAULT_RETRY,
+  DEFAULT_RETRY_BUDGET,
+  type RetryOptions,
+  type ClientRetryOptions,
+  type RetryBudgetOptions,
+  type RetryValue,
+  type ClientRetryValue,
+  type RetryableFailure,
+} from './client/retry.js';
+export { DEFAULT_RECONNECT, type ReconnectOptions, type ReconnectValue } from './client/reconnect.js';
+export { STATUS_BUFFER, type ClientStatusEvent } from './client/status.js';
+export type { ClientStats, OperationStats } from './client/stats.js';
+export {
+  DEFAULT_IDEMPOTENCY_MAX_ENTRIES,
+  DEFAULT_IDEMPOTENCY_MAX_BYTES,
+  type ResilienceServerOptions,
+} from './server/resilience-options.js';
+export type { IdempotencyStats } from './server/idempotency.js';
 export {
   MAX_QUEUE_WAIT,
   MIN_POLL_RESPONSE_MARGIN,

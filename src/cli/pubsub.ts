@@ -16,6 +16,7 @@ import {
   withClient,
   type Command,
 } from './common.js';
+import { RECONNECT_OPTION, reportReconnects } from './resilience.js';
 
 /** `venice-ipc publish TOPIC`: publishes one message and prints the server's answer. */
 export const publishCommand: Command = {
@@ -46,6 +47,7 @@ export const subscribeCommand: Command = {
     { name: 'count', type: 'string', value: 'N', description: 'stop after N messages. Defaults to no limit' },
     { name: 'timeout', type: 'string', value: 'MS', description: 'stop after MS milliseconds (exit 2 if --count was not reached). Defaults to no limit' },
     jsonOption('each message as one compact JSON line (NDJSON; the output is the same without it)'),
+    RECONNECT_OPTION,
   ],
   async run({ values: v, positionals: topics, env }) {
     if (topics.length === 0) throw new UsageError('give at least one TOPIC');
@@ -53,7 +55,11 @@ export const subscribeCommand: Command = {
     if (count !== undefined && count < 1) throw new UsageError('--count must be at least 1');
     const stopAfter = int(v, 'timeout');
     if (stopAfter !== undefined && stopAfter < 1) throw new UsageError('--timeout must be at least 1 ms');
-    const client = await connect(clientOptions({ ...v, timeout: undefined }, env)); // --timeout bounds the run, not each request
+    // --timeout bounds the run, not each request. --reconnect: subscribe again after every loss;
+    // without it a lost connection ends the run with exit code 1 and a one-line reason.
+    const reconnect = v['reconnect'] === true ? { reconnect: { attempts: Infinity } } : {};
+    const client = await connect({ ...clientOptions({ ...v, timeout: undefined }, env), ...reconnect });
+    if (v['reconnect'] === true) reportReconnects(client);
     const stop = new AbortController();
     const onSigint = (): void => stop.abort('SIGINT');
     process.once('SIGINT', onSigint);

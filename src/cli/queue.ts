@@ -20,13 +20,14 @@ import {
   type Values,
   withClient,
 } from './common.js';
+import { POLL_RETRY_OPTION, RETRY_OPTION, retryOptions } from './resilience.js';
 
 /** Connection options of the queue commands; `--timeout` is the queue wait here, not the response timeout. */
 const QUEUE_CLIENT_OPTIONS: readonly OptionSpec[] = [...CONNECT_OPTIONS, ...SECURITY_OPTIONS];
 
 /** --timeout is the queue wait here, not the client's response timeout. */
 function queueClient<T>(v: Values, env: NodeJS.ProcessEnv, f: (c: Client) => Promise<T>): Promise<T> {
-  return withClient(clientOptions({ ...v, timeout: undefined }, env), f);
+  return withClient({ ...clientOptions({ ...v, timeout: undefined }, env), ...retryOptions(v) }, f);
 }
 
 /** `venice-ipc offer`: offers one message to a queue and prints the response. */
@@ -41,6 +42,7 @@ export const offerCommand: Command = {
     { name: 'reply-to', type: 'string', value: 'Q', description: 'name of the queue for replies. Defaults to none' },
     { name: 'timeout', type: 'string', value: 'MS', description: 'how long the server may wait for space in a full queue. Defaults to 0' },
     { name: 'durable', type: 'boolean', description: 'mark the message durable (kept in the write-ahead log of a durable queue). Defaults to off' },
+    RETRY_OPTION,
   ],
   async run({ values: v, positionals: args, env }) {
     const [queue] = positionals(args, 1, 'exactly one queue name') as [string];
@@ -61,6 +63,7 @@ export const pollCommand: Command = {
     { name: 'timeout', type: 'string', value: 'MS', description: 'how long each poll waits for a message. Defaults to 0' },
     { name: 'count', type: 'string', value: 'N', description: 'poll up to N messages, stopping at the first empty poll. Defaults to 1' },
     jsonOption('each message as one compact JSON line (NDJSON; the output is the same without it)'),
+    POLL_RETRY_OPTION,
   ],
   async run({ values: v, positionals: args, env }) {
     const [queue] = positionals(args, 1, 'exactly one queue name') as [string];

@@ -1,6 +1,7 @@
 import { createServer, loadAuthenticator, type Handler, type ServerOptions, type SizeValue } from '../index.js';
 import { EXIT, int, port as portOption, str, UsageError, type Command } from './common.js';
 import { parseQueueSpec } from './queue.js';
+import { SERVE_RESILIENCE_OPTIONS, serveResilienceOptions } from './resilience.js';
 
 const echo: Handler = (m) => m;
 
@@ -39,6 +40,7 @@ export const serveCommand: Command = {
     { name: 'wal-compress', type: 'boolean', description: 'compress write-ahead log records (needs --wal-dir). Defaults to off' },
     { name: 'wal-compact', type: 'boolean', description: 'compact the logs at start (needs --wal-dir). Defaults to off' },
     { name: 'wal-salvage', type: 'boolean', description: 'recover past corrupt records instead of failing (needs --wal-dir). Defaults to off' },
+    ...SERVE_RESILIENCE_OPTIONS,
   ],
   async run({ values: v }) {
     const queues = ((v['queue'] as string[] | undefined) ?? []).map(parseQueueSpec);
@@ -69,6 +71,7 @@ export const serveCommand: Command = {
       ...(cutoff !== undefined ? { compressCutoffSize: cutoff } : {}),
       ...(v['encrypt'] === true ? { encrypt: true } : {}),
       ...(authenticator !== undefined ? { authenticator } : {}),
+      ...serveResilienceOptions(v),
       ...(walDir !== undefined
         ? {
             walDir,

@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { connect as netConnect, type Socket } from 'node:net';
-import { ConnectionError, ErrorCode, IpcError, RequestError, TimeoutError, toError } from '../errors.js';
+import type { Socket } from 'node:net';
+import { ArgumentError, ConnectionError, ErrorCode, IpcError, isIpcError, RequestError, toError } from '../errors.js';
 import { messageFromFields, type Message } from '../message/message.js';
 import { Connection } from '../transport/connection.js';
 import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
 import { MAX_MESSAGE_SIZE_LIMIT } from '../transport/message-codec.js';
 import type { EncodeOptions } from '../transport/message-codec.js';
-import { abortError, onAbort } from '../util/abort.js';
+import { abortError, pause } from '../util/abort.js';
+import { deferred } from '../util/deferred.js';
+import { backoffDelay, RetryBudget } from '../util/backoff.js';
 import { handshake, type ServerConfig } from './handshake.js';
+import { PendingCalls } from './pending.js';
+import { Pinger, type PingTarget } from './ping.js';
+import { openSocket } from './socket.js';
+import { reconnectLoop, resolveReconnect, type ReconnectSettings } from './reconnect.js';
+import { failureClass, NO_RETRY, repeatability, resolveBudget, resolveRetry, type RetrySettings, type RetryValue } from './retry.js';
+import { operationOf, StatsRecorder, type ClientStats } from './stats.js';
+import { StatusHub, type ClientStatusEvent } from './status.js';
 import { discardedFromStatus, pubsubOf } from './pubsub.js';
 import type { PushHandler, SubscribeOptions, Subscription } from './subscription.js';
 import { resolveClientSettings, type ClientOptions, type ClientSettings } from './options.js';
@@ -20,12 +29,38 @@ export interface RequestOptions {
   readonly timeout?: number;
   /** Aborts waiting for the response (the request may still be processed by the server). */
   readonly signal?: AbortSignal;
+  /**
+   * Retries of this call, over the client's `retry` (docs/resilience.md): settings, `true`,
+   * a number of retries, or `false`. Defaults to the client's.
+   */
+  readonly retry?: RetryValue;
+}
+
+/** What `client.configure()` changes at run time. */
+export interface ConfigureOptions {
+  /** New default response timeout, ms. Defaults to unchanged. */
+  readonly timeout?: number;
+  /** New client retry settings (`false` = off; the budget stays). Defaults to unchanged. */
+  readonly retry?: RetryValue;
+}
+
+/** Options of `client.close()`. */
+export interface CloseOptions {
+  /** How long pending calls may still finish, ms. Defaults to the client's `closeTimeout` (5 s). */
+  readonly timeout?: number;
 }
 
 /** Internal request options (handshake steps, queue waits). */
 export interface InternalRequestOptions extends RequestOptions, EncodeOptions {
   /** Skip the local size check (handshake messages are exempt, WIRE §12). */
   readonly skipSizeCheck?: boolean;
+  /** Send at once on the current connection, even while it is being set up (handshake steps); never retried. */
+  readonly direct?: boolean;
+  /**
+   * The call is safe to repeat (a read). Defaults to what {@link repeatability} says of the
+   * message type; a feature module's new request declares it here.
+   */
+  readonly idempotent?: boolean;
 }
 
 /** What feature modules (queues, pub/sub, security) use of a client. */
@@ -38,15 +73,25 @@ export interface ClientCore {
   assertOpen(): void;
   /** Receives pub/sub pushes (messages with subscriptionReply = 1). */
   onPush: ((msg: Message) => void) | undefined;
+  /** Called after a reconnect's handshake, to re-subscribe; resolves with the subscriptions renewed. */
+  onReconnect: (() => Promise<number>) | undefined;
+  /** Resolves when the client is closed for good (not on a connection loss it reconnects from). */
+  readonly closed: Promise<Error | undefined>;
+  /** Reports a status event to `status()` iterators. */
+  emitStatus(e: ClientStatusEvent): void;
 }
 
 /** An open connection to a Venice IPC server. */
 export interface Client {
   /** The server URI. */
   readonly uri: string;
-  /** True between a successful connect and close (or the loss of the connection). */
+  /** True between a successful connect and close (or the loss of the connection; false while reconnecting). */
   readonly running: boolean;
-  /** Resolves when the client is closed, with the error that closed it (never rejects). */
+  /**
+   * Resolves when the client is closed for good (never rejects): `undefined` after `close()`,
+   * the error after `destroy(err)`, and a ConnectionError (CONNECTION_CLOSED, with the cause)
+   * when the connection was lost and not (or no longer) reconnected.
+   */
   readonly closed: Promise<Error | undefined>;
   /** What the server announced in the handshake. */
   readonly serverConfig: ServerConfig;
@@ -103,44 +148,88 @@ export interface Client {
   /** Pushes the server dropped for this connection because it could not keep up (from `ipc-server/status`). */
   publishDiscardedCount(opts?: RequestOptions): Promise<number>;
   /**
-   * Stops new requests, waits for pending ones up to the request timeout, closes the socket.
-   * Idempotent.
+   * Drains: refuses new calls, lets pending ones finish up to `closeTimeout` (5 s), rejects the
+   * rest with CLIENT_CLOSED, closes the socket. Idempotent.
    */
-  close(): Promise<void>;
+  close(opts?: CloseOptions): Promise<void>;
+  /** Closes at once: pending calls reject with CLIENT_CLOSED (cause `err`), `closed` resolves with `err`. Idempotent. */
+  destroy(err?: Error): void;
+  /** Events of the connection's life (disconnect, reconnecting, reconnect, error, heartbeat timeout, slow consumer); ends when the client closes. */
+  status(): AsyncIterable<ClientStatusEvent>;
+  /** Latency per operation (count, p50, p90, p99, max, ms) and retry/reconnect counts. */
+  stats(): ClientStats;
+  /** Changes the default timeout and the retry settings at run time, without reconnecting. */
+  configure(opts: ConfigureOptions): void;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-interface Pending {
-  resolve(m: Message): void;
-  reject(e: Error): void;
-}
+type State = 'handshake' | 'open' | 'reconnecting' | 'closing' | 'closed';
+
+/** Reads with `reconnect` on and `retry` off: sent once more on the new connection. */
+const RESEND: RetrySettings = Object.freeze({ ...NO_RETRY, attempts: 2, initialDelay: 0, maxDelay: 0, on: ['connection'] as const });
 
 class ClientImpl implements Client, ClientCore {
-  readonly settings: ClientSettings;
-  readonly connection: Connection;
   readonly #options: Readonly<ClientOptions>;
-  readonly #pending = new Map<string, Pending>();
+  readonly #pending = new PendingCalls();
+  readonly #hub = new StatusHub();
+  readonly #stats = new StatsRecorder();
+  readonly #closed = deferred<Error | undefined>();
+  /** Aborted when the client closes: ends backoff waits and the reconnect loop. */
+  readonly #stop = new AbortController();
+  readonly #reconnect: ReconnectSettings | undefined;
+  readonly #budget: RetryBudget | undefined;
+  /** Temporary queues this client created on the current connection. */
+  readonly #tempQueues = new Set<string>();
+  #settings: ClientSettings;
+  #retry: RetrySettings;
+  #conn: Connection;
+  #endpoint: Endpoint;
   #config: ServerConfig | undefined;
-  #state: 'handshake' | 'open' | 'closing' | 'closed' = 'handshake';
-  #closeError: Error | undefined;
+  #state: State = 'handshake';
   #closing: Promise<void> | undefined;
-  #heartbeat: NodeJS.Timeout | undefined;
+  readonly #pinger = new Pinger();
   #lastInbound = Date.now();
-  #drained: Array<() => void> = [];
   onPush: ((msg: Message) => void) | undefined;
+  onReconnect: (() => Promise<number>) | undefined;
 
-  constructor(socket: Socket, settings: ClientSettings, options: Readonly<ClientOptions>) {
-    this.settings = settings;
+  constructor(socket: Socket, settings: ClientSettings, options: Readonly<ClientOptions>, endpoint: Endpoint) {
+    this.#settings = settings;
     this.#options = options;
-    this.connection = new Connection(
+    this.#endpoint = endpoint;
+    this.#retry = resolveRetry(options.retry, NO_RETRY);
+    this.#reconnect = resolveReconnect(options.reconnect, settings.endpoint);
+    const budget = resolveBudget(options.retry);
+    this.#budget = budget === undefined ? undefined : new RetryBudget(budget);
+    this.#conn = this.#attach(socket);
+  }
+
+  /** Wraps a socket; events of a connection that is no longer the current one are ignored. */
+  #attach(socket: Socket): Connection {
+    const conn: Connection = new Connection(
       socket,
       { maxMessageSize: MAX_MESSAGE_SIZE_LIMIT },
-      { onMessage: (m) => this.#onMessage(m), onClose: (e) => this.#onClose(e) },
+      {
+        onMessage: (m) => {
+          if (conn === this.#conn) this.#onMessage(m);
+        },
+        onClose: (e) => {
+          if (conn === this.#conn) this.#onClose(e);
+        },
+      },
     );
+    return conn;
+  }
+
+  get settings(): ClientSettings {
+    return this.#settings;
+  }
+
+  get connection(): Connection {
+    return this.#conn;
   }
 
   get uri(): string {
-    return formatEndpoint(this.settings.endpoint);
+    return formatEndpoint(this.#endpoint);
   }
 
   get running(): boolean {
@@ -148,7 +237,7 @@ class ClientImpl implements Client, ClientCore {
   }
 
   get closed(): Promise<Error | undefined> {
-    return this.connection.closed;
+    return this.#closed.promise;
   }
 
   get serverConfig(): ServerConfig {
@@ -157,78 +246,113 @@ class ClientImpl implements Client, ClientCore {
   }
 
   get encrypted(): boolean {
-    return this.connection.codec.cipher !== undefined;
+    return this.#conn.codec.cipher !== undefined;
   }
 
   async open(): Promise<void> {
-    this.#config = await handshake(this);
-    this.connection.setMaxMessageSize(this.#config.maxMessageSize);
-    this.connection.codec.compressCutoff = this.#config.compressCutoffSize;
+    await this.#setup(this.#conn);
     if (this.#state !== 'handshake') throw this.#notOpen();
     this.#state = 'open';
-    if (this.settings.heartbeat && this.#config.heartbeatInterval > 0) this.#startHeartbeat(this.#config.heartbeatInterval);
+    this.#startPing();
+  }
+
+  /** Runs the handshake on the current connection and applies what the server announced. */
+  async #setup(conn: Connection): Promise<void> {
+    const config = await handshake(this);
+    conn.setMaxMessageSize(config.maxMessageSize);
+    conn.codec.compressCutoff = config.compressCutoffSize;
+    this.#config = config;
   }
 
   #notOpen(): IpcError {
-    if (this.#closing === undefined) {
-      const why = this.#closeError === undefined ? 'the server closed it' : this.#closeError.message;
-      return new ConnectionError(ErrorCode.CONNECTION_CLOSED, `The connection is closed: ${why}`, { cause: this.#closeError });
+    if (this.#state === 'reconnecting') {
+      return new ConnectionError(ErrorCode.CONNECTION_CLOSED, 'The connection was lost and the client is reconnecting', { cause: this.#closedWith });
+    }
+    if (!this.#userClosed && this.#state === 'closed') {
+      const why = (this.#closedWith ?? new Error('the server closed it')).message;
+      return new ConnectionError(ErrorCode.CONNECTION_CLOSED, `The connection is closed: ${why}`, { cause: this.#closedWith });
     }
     return new ConnectionError(ErrorCode.CLIENT_CLOSED, 'The client is not open!');
   }
 
+  /** Why the connection was lost for good (or, while reconnecting, the last loss). */
+  #closedWith: Error | undefined;
+  /** close() or destroy() was called. */
+  #userClosed = false;
+
   assertOpen(): void {
-    if (this.#state !== 'open' && this.#state !== 'handshake') throw this.#notOpen();
+    if (this.#state === 'closing' || this.#state === 'closed') throw this.#notOpen();
+  }
+
+  emitStatus(e: ClientStatusEvent): void {
+    this.#hub.emit(e);
   }
 
   request(msg: Message, opts: InternalRequestOptions = {}): Promise<Message> {
+    let policy: RetrySettings;
     try {
       this.assertOpen();
-      if (opts.skipSizeCheck !== true) this.connection.codec.checkSize(msg);
+      if (opts.skipSizeCheck !== true) this.#conn.codec.checkSize(msg);
+      if (opts.direct === true) return this.#pending.add(msg, opts, opts.timeout ?? this.#settings.timeout, opts.signal, this.#conn);
+      policy = resolveRetry(opts.retry, this.#retry);
     } catch (err) {
       return Promise.reject(toError(err));
     }
-    const signal = opts.signal;
-    if (signal?.aborted === true) return Promise.reject(toError(abortError(signal)));
-    const m = this.#pending.has(msg.id) ? msg.with({ id: randomUUID() }) : msg;
-    const timeout = opts.timeout ?? this.settings.timeout;
-    return new Promise<Message>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined = undefined;
-      let removeAbort = (): void => {};
-      const settle = (): void => {
-        this.#pending.delete(m.id);
-        clearTimeout(timer);
-        removeAbort();
-        if (this.#pending.size === 0 && this.#drained.length > 0) {
-          for (const f of this.#drained.splice(0)) f();
-        }
-      };
-      this.#pending.set(m.id, {
-        resolve: (r) => {
-          settle();
-          resolve(r);
-        },
-        reject: (e) => {
-          settle();
-          reject(e);
-        },
-      });
-      timer = setTimeout(() => {
-        settle();
-        reject(new TimeoutError(ErrorCode.TIMEOUT, `Timeout after ${timeout}ms on receiving IPC message response.`));
-      }, timeout);
-      removeAbort = onAbort(signal, () => {
-        settle();
-        reject(toError(abortError(signal as AbortSignal)));
-      });
+    const kind = opts.idempotent === undefined ? repeatability(msg) : opts.idempotent ? 'read' : 'unsafe';
+    let m = msg;
+    if (kind === 'write' && policy.writes && policy.attempts > 1) {
+      // The server de-duplicates by request id: give the call one that no other call has.
+      if (m.requestId === null) m = m.with({ requestId: randomUUID() });
+    } else if (kind === 'read') {
+      if (policy.attempts <= 1 && this.#reconnect !== undefined) policy = RESEND;
+    } else {
+      policy = NO_RETRY;
+    }
+    return this.#call(m, opts, policy);
+  }
+
+  /** One call: attempts, each with the response timeout, retried with backoff as `policy` allows. */
+  async #call(msg: Message, opts: InternalRequestOptions, policy: RetrySettings): Promise<Message> {
+    const op = operationOf(msg.type, msg.topic);
+    const t0 = process.hrtime.bigint();
+    const timeout = opts.timeout ?? this.#settings.timeout;
+    this.#budget?.deposit();
+    for (let attempt = 1; ; attempt++) {
       try {
-        // No write callback: a failed write closes the connection, which rejects every pending request.
-        if (!this.connection.isOpen) throw this.#notOpen();
-        this.connection.send(m, opts);
+        const res = await this.#pending.add(msg, opts, timeout, opts.signal, this.#state === 'open' ? this.#conn : undefined, attempt < policy.attempts);
+        this.#stats.ok(op, t0);
+        return res;
       } catch (err) {
-        this.#pending.get(m.id)?.reject(toError(err));
+        if (!this.#mayRetry(err, attempt, policy, opts.signal)) {
+          this.#stats.failed(op);
+          throw err;
+        }
       }
-    });
+      this.#stats.retries++;
+      const signal = opts.signal === undefined ? this.#stop.signal : AbortSignal.any([this.#stop.signal, opts.signal]);
+      await pause(backoffDelay(policy, attempt), signal);
+      if (opts.signal?.aborted === true) {
+        this.#stats.failed(op);
+        throw abortError(opts.signal);
+      }
+      if (this.#state === 'closing' || this.#state === 'closed') {
+        this.#stats.failed(op);
+        throw this.#notOpen();
+      }
+    }
+  }
+
+  #mayRetry(err: unknown, attempt: number, policy: RetrySettings, signal: AbortSignal | undefined): boolean {
+    if (attempt >= policy.attempts || signal?.aborted === true) return false;
+    const cls = failureClass(err);
+    if (cls === undefined || !policy.on.includes(cls)) return false;
+    if (this.#state === 'closing' || this.#state === 'closed') return false;
+    if (cls === 'connection' && this.#state !== 'reconnecting' && this.#state !== 'open') return false;
+    if (this.#budget !== undefined && !this.#budget.withdraw()) {
+      this.#stats.retriesRefused++;
+      return false;
+    }
+    return true;
   }
 
   send(msg: Message, opts?: RequestOptions): Promise<Message> {
@@ -239,8 +363,8 @@ class ClientImpl implements Client, ClientCore {
   async sendOneway(msg: Message): Promise<void> {
     if (this.#state !== 'open') throw this.#notOpen();
     const m = msg.with({ type: 'REQUEST', oneway: true, subscriptionReply: false });
-    this.connection.codec.checkSize(m);
-    await this.connection.sendAsync(m);
+    this.#conn.codec.checkSize(m);
+    await this.#conn.sendAsync(m);
   }
 
   async #serverTopic(topic: string, opts?: RequestOptions): Promise<Message> {
@@ -278,12 +402,15 @@ class ClientImpl implements Client, ClientCore {
     return queues.createQueue(this, name, capacity, opts);
   }
 
-  createTemporaryQueue(capacity: number): Promise<string> {
-    return queues.createTemporaryQueue(this, capacity);
+  async createTemporaryQueue(capacity: number): Promise<string> {
+    const name = await queues.createTemporaryQueue(this, capacity);
+    this.#tempQueues.add(name);
+    return name;
   }
 
-  removeQueue(name: string): Promise<void> {
-    return queues.removeQueue(this, name);
+  async removeQueue(name: string): Promise<void> {
+    await queues.removeQueue(this, name);
+    this.#tempQueues.delete(name);
   }
 
   existsQueue(name: string): Promise<boolean> {
@@ -310,67 +437,183 @@ class ClientImpl implements Client, ClientCore {
     return discardedFromStatus(await this.serverStatus(opts));
   }
 
+  status(): AsyncIterable<ClientStatusEvent> {
+    return this.#hub.stream();
+  }
+
+  stats(): ClientStats {
+    return this.#stats.snapshot();
+  }
+
+  configure(opts: ConfigureOptions): void {
+    if (opts === null || typeof opts !== 'object') throw new ArgumentError(ErrorCode.INVALID_OPTION, 'configure expects an options object');
+    const timeout = opts.timeout;
+    if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
+      throw new ArgumentError(ErrorCode.INVALID_OPTION, 'timeout must be a positive number of milliseconds');
+    }
+    const retry = resolveRetry(opts.retry, this.#retry);
+    if (timeout !== undefined) this.#settings = { ...this.#settings, timeout };
+    this.#retry = retry;
+  }
+
   #onMessage(msg: Message): void {
     this.#lastInbound = Date.now();
     if (msg.subscriptionReply) {
       this.onPush?.(msg);
       return;
     }
-    // Unknown ids (late answers to timed-out requests) are dropped, as Java does.
-    this.#pending.get(msg.id)?.resolve(msg);
+    this.#pending.answer(msg);
   }
 
+  /** The current connection closed: reconnect, or close the client with the loss as reason. */
   #onClose(err: Error | undefined): void {
+    this.#stopPing();
+    const state = this.#state;
+    if (state === 'closed') return;
+    const lost = new ConnectionError(
+      ErrorCode.CONNECTION_CLOSED,
+      err === undefined ? 'The connection was lost: the server closed it' : `The connection was lost: ${err.message}`,
+      { cause: err },
+    );
+    // Calls sent on it fail now; those safe to repeat are retried by #call on the next connection.
+    const rejected = this.#pending.reject(lost, 'sent');
+    if (state === 'closing' || state === 'reconnecting') return; // close() or the reconnect loop goes on
+    if (state === 'open') {
+      this.#stats.disconnects++;
+      this.#hub.emit({ type: 'disconnect', endpoint: this.uri, error: lost });
+      if (this.#tempQueues.size > 0) {
+        this.#hub.emit({ type: 'temporary-queues-lost', queues: [...this.#tempQueues] });
+        this.#tempQueues.clear();
+      }
+    }
+    if (state === 'open' && this.#reconnect !== undefined) {
+      this.#state = 'reconnecting';
+      this.#closedWith = lost;
+      // Never rejects: failures end in #finish.
+      void this.#reconnectNow(this.#reconnect, Date.now(), rejected);
+      return;
+    }
+    this.#pending.reject(lost, 'all');
+    this.#closedWith = lost;
+    this.#finish(lost);
+  }
+
+  async #reconnectNow(r: ReconnectSettings, since: number, rejected: number): Promise<void> {
+    let done: { endpoint: Endpoint; attempt: number };
+    try {
+      done = await reconnectLoop(r, { open: (e) => this.#reopen(e), emit: (e) => this.#hub.emit(e) }, this.#stop.signal);
+    } catch (err) {
+      if (this.#state !== 'reconnecting') return; // closing: close() settles the calls
+      const final = new ConnectionError(
+        ErrorCode.CONNECTION_CLOSED,
+        `The connection was lost and ${r.attempts} reconnect attempt(s) failed: ${toError(err).message}`,
+        { cause: err },
+      );
+      this.#hub.emit({ type: 'error', error: final, final: true });
+      this.#pending.reject(final, 'all');
+      this.#closedWith = final;
+      this.#finish(final);
+      return;
+    }
+    if (this.#state !== 'reconnecting') {
+      this.#conn.destroy();
+      return;
+    }
+    if (!this.#conn.isOpen) {
+      void this.#reconnectNow(r, since, rejected); // lost again right after the handshake
+      return;
+    }
+    this.#endpoint = done.endpoint;
+    this.#state = 'open';
+    this.#stats.reconnects++;
+    const resent = this.#pending.sendUnsent(this.#conn);
+    this.#startPing();
+    let resubscribed = 0;
+    try {
+      resubscribed = this.onReconnect === undefined ? 0 : await this.onReconnect();
+    } catch (err) {
+      this.#hub.emit({ type: 'error', error: toError(err), final: false });
+    }
+    this.#hub.emit({ type: 'reconnect', endpoint: this.uri, attempt: done.attempt, downtime: Date.now() - since, resubscribed, resent, rejected });
+  }
+
+  /** One reconnect attempt: a new socket, then the handshake again (encryption, login). */
+  async #reopen(e: Endpoint): Promise<void> {
+    const socket = await openSocket(e, this.#settings.handshakeTimeout);
+    if (this.#state !== 'reconnecting') {
+      socket.destroy();
+      throw this.#notOpen();
+    }
+    const conn = this.#attach(socket);
+    this.#conn = conn;
+    try {
+      await this.#setup(conn);
+    } catch (err) {
+      conn.destroy();
+      throw err;
+    }
+  }
+
+  #startPing(): void {
+    const conn = this.#conn;
+    const cfg = this.#config;
+    const target: PingTarget = {
+      live: () => this.#state === 'open' && conn === this.#conn,
+      lastInbound: () => this.#lastInbound,
+      heartbeat: (msg, timeout) => this.request(msg, { timeout, direct: true }),
+      dead: (err) => {
+        this.#hub.emit({ type: 'heartbeat-timeout', endpoint: this.uri });
+        conn.destroy(err);
+      },
+    };
+    this.#pinger.start(target, this.#settings.heartbeat ? (cfg?.heartbeatInterval ?? 0) : 0, this.#settings.pingInterval);
+  }
+
+  #stopPing(): void {
+    this.#pinger.stop();
+  }
+
+  /** The client is closed for good. */
+  #finish(err: Error | undefined): void {
+    if (this.#state === 'closed') return;
     this.#state = 'closed';
-    this.#closeError = err;
-    clearInterval(this.#heartbeat);
-    const reason =
-      this.#closing !== undefined && err === undefined
-        ? new ConnectionError(ErrorCode.CLIENT_CLOSED, 'The client was closed before the response arrived')
-        : new ConnectionError(
-            ErrorCode.CONNECTION_CLOSED,
-            err === undefined ? 'The connection was closed' : `The connection was closed: ${err.message}`,
-            { cause: err },
-          );
-    for (const p of [...this.#pending.values()]) p.reject(reason);
+    this.#stopPing();
+    this.#stop.abort();
+    this.#hub.end();
+    this.#closed.resolve(err);
   }
 
-  #startHeartbeat(seconds: number): void {
-    this.#heartbeat = setInterval(() => {
-      const sentAt = Date.now();
-      const hb = messageFromFields({ type: 'HEARTBEAT', topics: ['heartbeat'], mimetype: 'text/plain', charset: 'UTF-8' });
-      this.request(hb, { timeout: 5000 + seconds * 1000 }).catch((err: unknown) => {
-        // Only a silent server counts: answers to other requests prove the connection is alive.
-        if (this.#state === 'open' && this.#lastInbound < sentAt) {
-          this.connection.destroy(new TimeoutError(ErrorCode.TIMEOUT, 'The server did not answer the heartbeat', { cause: err }));
-        }
-      });
-    }, seconds * 1000);
-    this.#heartbeat.unref();
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= this.#close();
+  close(opts: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#close(opts.timeout ?? this.#settings.closeTimeout);
     return this.#closing;
   }
 
-  async #close(): Promise<void> {
+  async #close(deadline: number): Promise<void> {
     if (this.#state === 'closed') return;
+    this.#userClosed = true;
+    const wasOpen = this.#state === 'open';
     this.#state = 'closing';
-    clearInterval(this.#heartbeat);
-    if (this.#pending.size > 0) {
-      // Let in-flight requests finish, but no longer than the client's request timeout: a long
-      // queue wait must not hold close() (the server puts a message back for a closed poller).
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        this.#drained.push(resolve);
-        timer = setTimeout(resolve, this.settings.timeout);
-      });
-      clearTimeout(timer);
-    }
-    await this.connection.close(1000);
-    const reason = new ConnectionError(ErrorCode.CLIENT_CLOSED, 'The client was closed');
-    for (const p of [...this.#pending.values()]) p.reject(reason);
+    this.#stop.abort();
+    this.#stopPing();
+    const reason = new ConnectionError(ErrorCode.CLIENT_CLOSED, 'The client was closed before the response arrived');
+    this.#pending.reject(reason, 'unsent'); // never sent: they cannot finish
+    // Let calls in flight finish, but no longer than `deadline`: a long queue wait must not
+    // hold close() (the server puts a message back for a closed poller).
+    if (wasOpen) await this.#pending.drained(deadline);
+    this.#pending.reject(reason, 'all');
+    await this.#conn.close(1000);
+    this.#finish(undefined);
+  }
+
+  destroy(err?: Error): void {
+    if (this.#state === 'closed') return;
+    this.#userClosed = true;
+    this.#state = 'closing';
+    this.#stop.abort();
+    this.#stopPing();
+    this.#pending.reject(new ConnectionError(ErrorCode.CLIENT_CLOSED, 'The client was destroyed', { cause: err }), 'all');
+    this.#conn.destroy(err);
+    this.#finish(err);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -386,30 +629,24 @@ function safeText(m: Message): string {
   }
 }
 
-function openSocket(e: Endpoint, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = e.kind === 'unix' ? netConnect(e.path) : netConnect({ host: e.host, port: e.port, noDelay: true });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new ConnectionError(ErrorCode.CONNECT_FAILED, `Timeout connecting to ${formatEndpoint(e)}`));
-    }, timeoutMs);
-    const onError = (err: Error): void => {
-      clearTimeout(timer);
-      reject(new ConnectionError(ErrorCode.CONNECT_FAILED, `Failed to connect to ${formatEndpoint(e)}: ${err.message}`, { cause: err }));
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      resolve(socket);
-    });
-  });
+async function connectOnce(settings: ClientSettings, options: Readonly<ClientOptions>, endpoint: Endpoint): Promise<Client> {
+  const socket = await openSocket(endpoint, settings.handshakeTimeout);
+  const client = new ClientImpl(socket, settings, options, endpoint);
+  try {
+    await client.open();
+  } catch (err) {
+    client.destroy();
+    if (err instanceof IpcError) throw err;
+    throw new ConnectionError(ErrorCode.CONNECT_FAILED, `Failed to open client for ${client.uri}`, { cause: err });
+  }
+  return client;
 }
 
 /**
  * Opens a client: connects, then runs the handshake (configuration, key exchange and login
  * as the server requires). Rejects with a ConnectionError (CONNECT_FAILED / HANDSHAKE_FAILED)
- * or an AuthError.
+ * or an AuthError. With `retry`, a failed connect or handshake is tried again with backoff
+ * (over the `reconnect.endpoints` in turn); a refused login is not.
  *
  * ```ts
  * await using client = await connect({ port: 33333 });
@@ -417,14 +654,15 @@ function openSocket(e: Endpoint, timeoutMs: number): Promise<Socket> {
  */
 export async function connect(options: Readonly<ClientOptions>): Promise<Client> {
   const settings = resolveClientSettings(options);
-  const socket = await openSocket(settings.endpoint, settings.handshakeTimeout);
-  const client = new ClientImpl(socket, settings, options);
-  try {
-    await client.open();
-  } catch (err) {
-    client.connection.destroy();
-    if (err instanceof IpcError) throw err;
-    throw new ConnectionError(ErrorCode.CONNECT_FAILED, `Failed to open client for ${client.uri}`, { cause: err });
+  const retry = resolveRetry(options.retry, NO_RETRY);
+  const endpoints = resolveReconnect(options.reconnect, settings.endpoint)?.endpoints ?? [settings.endpoint];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectOnce(settings, options, endpoints[(attempt - 1) % endpoints.length] as Endpoint);
+    } catch (err) {
+      const again = isIpcError(err, ErrorCode.CONNECT_FAILED) || isIpcError(err, ErrorCode.HANDSHAKE_FAILED);
+      if (!again || attempt >= retry.attempts) throw err;
+      await pause(backoffDelay(retry, attempt));
+    }
   }
-  return client;
 }

@@ -46,7 +46,7 @@ export function parseServerConfig(json: unknown): ServerConfig {
  */
 export async function handshake(client: ClientCore): Promise<ServerConfig> {
   const s = client.settings;
-  const step = { timeout: s.handshakeTimeout, skipSizeCheck: true, compress: false, plaintext: true } as const;
+  const step = { timeout: s.handshakeTimeout, skipSizeCheck: true, compress: false, plaintext: true, direct: true } as const;
   const req = messageFromFields({
     type: 'CLIENT_CONFIG',
     topics: ['client-config'],

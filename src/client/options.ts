@@ -1,5 +1,7 @@
 import { ArgumentError, ErrorCode } from '../errors.js';
 import { resolveEndpoint, type Endpoint, type EndpointOptions } from '../transport/endpoint.js';
+import type { ReconnectValue } from './reconnect.js';
+import type { ClientRetryValue } from './retry.js';
 
 /** Client options. */
 export interface ClientOptions extends EndpointOptions {
@@ -15,12 +17,34 @@ export interface ClientOptions extends EndpointOptions {
   readonly handshakeTimeout?: number;
   /** Send heartbeats when the server asks for them. Defaults to true. */
   readonly heartbeat?: boolean;
+  /**
+   * Retries of calls that are safe to repeat, with capped exponential backoff, full jitter and
+   * a retry budget (docs/resilience.md): an object, `true` for the defaults, or a number of
+   * retries. Writes are repeated only with `writes: true`. Defaults to off.
+   */
+  readonly retry?: ClientRetryValue;
+  /**
+   * Reconnect after a lost connection: redo the handshake, re-subscribe, re-send the pending
+   * calls that are safe to repeat (docs/resilience.md). An object, `true` for the defaults, or
+   * a number of attempts. Defaults to off.
+   */
+  readonly reconnect?: ReconnectValue;
+  /**
+   * Send a ping (HEARTBEAT) when the connection was quiet for this many ms, and drop it as dead
+   * when no answer comes within the same time, even if the server advertises no heartbeat.
+   * 0 = off. Defaults to 0.
+   */
+  readonly pingInterval?: number;
+  /** How long `close()` waits for pending calls before rejecting them with CLIENT_CLOSED, ms. Defaults to the smaller of 5000 and `timeout`. */
+  readonly closeTimeout?: number;
 }
 
 /** Default response timeout, ms (the Java client's fixed 10 s). */
 export const DEFAULT_REQUEST_TIMEOUT = 10_000;
 /** Default time for each handshake step, ms. */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 5_000;
+/** Default {@link ClientOptions.closeTimeout}, ms. */
+export const DEFAULT_CLIENT_CLOSE_TIMEOUT = 5_000;
 /** Margin added to a queue wait to form the response timeout of offer/poll, ms. */
 export const QUEUE_TIMEOUT_MARGIN = 5_000;
 
@@ -33,6 +57,9 @@ export interface ClientSettings {
   readonly timeout: number;
   readonly handshakeTimeout: number;
   readonly heartbeat: boolean;
+  /** 0 = off. */
+  readonly pingInterval: number;
+  readonly closeTimeout: number;
 }
 
 function bad(msg: string): never {
@@ -55,13 +82,16 @@ export function resolveClientSettings(o: Readonly<ClientOptions>): ClientSetting
   }
   if (o.userName !== undefined && typeof o.userName !== 'string') bad('userName must be a string');
   if (o.password !== undefined && typeof o.password !== 'string') bad('password must be a string');
+  const timeout = millis(o.timeout, 'timeout', DEFAULT_REQUEST_TIMEOUT);
   return {
     endpoint: resolveEndpoint(o, 'client'),
     encrypt: o.encrypt ?? false,
     userName: o.userName,
     password: o.password,
-    timeout: millis(o.timeout, 'timeout', DEFAULT_REQUEST_TIMEOUT),
+    timeout,
     handshakeTimeout: millis(o.handshakeTimeout, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT),
     heartbeat: o.heartbeat ?? true,
+    pingInterval: o.pingInterval === 0 ? 0 : millis(o.pingInterval, 'pingInterval', 0),
+    closeTimeout: o.closeTimeout === 0 ? 0 : millis(o.closeTimeout, 'closeTimeout', Math.min(DEFAULT_CLIENT_CLOSE_TIMEOUT, timeout)),
   };
 }

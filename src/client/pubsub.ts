@@ -49,8 +49,10 @@ export class PubSubClient implements SubscriptionOwner {
   constructor(core: ClientCore) {
     this.#core = core;
     core.onPush = (m) => this.#dispatch(m);
-    // Never rejects; ends every subscription once the connection is gone.
-    void core.connection.closed.then((err) => this.#endAll(err));
+    core.onReconnect = () => this.#resubscribe();
+    // Never rejects; ends every subscription once the client is closed for good (a connection
+    // loss it reconnects from keeps them: they are renewed on the new connection).
+    void core.closed.then((err) => this.#endAll(err));
   }
 
   #dispatch(msg: Message): void {
@@ -112,6 +114,27 @@ export class PubSubClient implements SubscriptionOwner {
     for (const [t, prev] of replaced) prev.dropTopic(t); // one subscription per topic: the new one replaces it
     sub.confirm(res);
     return sub;
+  }
+
+  /** After a reconnect: SUBSCRIBE again to every live subscription's topics; resolves with how many. */
+  async #resubscribe(): Promise<number> {
+    const subs = new Set(this.#byTopic.values());
+    const results = await Promise.allSettled(
+      [...subs].map(async (sub) => {
+        const topics = [...this.#byTopic].filter(([, s]) => s === sub).map(([t]) => t);
+        if (topics.length === 0) return;
+        const res = await this.#core.request(this.#request('SUBSCRIBE', topics));
+        if (!res.responseOk) throw new RequestError(res.status, `Failed to subscribe again to ${topics.join(', ')}: ${res.status} ${safeText(res)}`);
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    return subs.size;
+  }
+
+  /** A subscription started dropping pushes: a status event. */
+  slow(sub: SubscriptionImpl): void {
+    this.#core.emitStatus({ type: 'slow-consumer', topics: sub.topics });
   }
 
   #forget(sub: SubscriptionImpl): string[] {

@@ -2,6 +2,7 @@ import { ArgumentError, ErrorCode, MessageError, QueueError, RequestError } from
 import { messageFromFields, isMessage, JSON_MIMETYPE, type Message } from '../message/message.js';
 import { javaTrim, validateLineField, validateQueueName } from '../message/validate.js';
 import type { ClientCore } from './client.js';
+import type { RetryValue } from './retry.js';
 import { QUEUE_TIMEOUT_MARGIN } from './options.js';
 
 /** Longest delay setTimeout honours, ms (longer ones fire at once). */
@@ -30,6 +31,8 @@ export interface OfferOptions {
   readonly signal?: AbortSignal;
   /** Response timeout, ms. Defaults to the larger of the client timeout and `timeout` + 5 s. */
   readonly responseTimeout?: number;
+  /** Retries of this offer (docs/resilience.md; writes need `writes: true`). Defaults to the client's `retry`. */
+  readonly retry?: RetryValue;
 }
 
 /** Options of `client.poll`. */
@@ -153,7 +156,7 @@ export function offer(core: ClientCore, queue: string, msg: Message, opts: Reado
   try {
     const wait = queueWait(opts.timeout);
     const req = buildOffer(queue, msg, opts.replyTo, wait);
-    return core.request(req, { timeout: responseTimeout(core, wait, opts.responseTimeout), signal: opts.signal });
+    return core.request(req, { timeout: responseTimeout(core, wait, opts.responseTimeout), signal: opts.signal, retry: opts.retry });
   } catch (err) {
     return Promise.reject(err as Error);
   }

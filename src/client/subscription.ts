@@ -53,7 +53,11 @@ export interface Subscription extends AsyncIterable<Message> {
   readonly response: Message;
   /** True once the subscription ended (unsubscribed, replaced, or the client closed). */
   readonly isClosed: boolean;
-  /** Resolves when the subscription ends, with the error that ended it (never rejects). */
+  /**
+   * Resolves when the subscription ends (never rejects): `undefined` after an unsubscribe or
+   * `client.close()`, the error when the connection was lost for good (a loss the client
+   * reconnects from does not end it).
+   */
   readonly closed: Promise<Error | undefined>;
   /** Pushes received for this subscription (including dropped ones). */
   readonly received: number;
@@ -75,6 +79,8 @@ export interface Subscription extends AsyncIterable<Message> {
 export interface SubscriptionOwner {
   /** Removes the subscription's topics from the registry and tells the server. */
   release(sub: SubscriptionImpl, opts?: RequestOptions): Promise<void>;
+  /** Told once each time the subscription starts dropping pushes. */
+  slow?(sub: SubscriptionImpl): void;
 }
 
 /** Internal implementation of {@link Subscription}. */
@@ -165,6 +171,7 @@ export class SubscriptionImpl implements Subscription {
       this.#dropped++;
       if (!this.#slow) {
         this.#slow = true;
+        this.#owner.slow?.(this);
         this.#opts.onSlowConsumer?.(this);
       }
       return;

@@ -2,6 +2,7 @@ import type { Message } from '../message/message.js';
 import type { MessageTypeName } from '../protocol/codes.js';
 import type { DispatchResult, RequestContext, RequestHandler, ServerCore } from './core.js';
 import { handleClientConfig } from './handshake.js';
+import { idempotencyOf } from './idempotency.js';
 import { handleRequest } from './request.js';
 import { textResponse } from './responses.js';
 
@@ -58,5 +59,7 @@ export function dispatch(ctx: RequestContext, msg: Message): DispatchResult {
   if (handler === undefined) {
     return textResponse(msg, 'BAD_REQUEST', `Request type ${msg.type} is not supported by this server`);
   }
-  return handler(ctx, msg);
+  // De-duplication sits after the gates (the principal is known) and before every handler.
+  const idem = idempotencyOf(server);
+  return idem === undefined ? handler(ctx, msg) : idem.run(ctx, msg, () => handler(ctx, msg));
 }

@@ -41,7 +41,11 @@ export interface WalFeature extends ServerFeature {
  * `ArgumentError(INVALID_OPTION)` for a missing directory, `WalError(WAL_CORRUPT)` naming file
  * and offset for mid-file damage (unless `salvage`) or an entry that is not a message.
  */
-export async function openWalFeature(settings: WalSettings, registry: QueueRegistry): Promise<WalFeature> {
+export async function openWalFeature(
+  settings: WalSettings,
+  registry: QueueRegistry,
+  onRecovered?: (queue: string, live: readonly Message[]) => void,
+): Promise<WalFeature> {
   await checkDir(settings.dir);
   const { wal, queues, report } = await openWriteAheadLog(settings.dir, {
     compress: settings.compress,
@@ -62,6 +66,7 @@ export async function openWalFeature(settings: WalSettings, registry: QueueRegis
       const log = wal.queueLog(q.name) as QueueLog;
       const journal = durability.journalFor(q.name, log);
       registry.add(createQueueStore({ name: q.name, capacity: q.capacity, type: 'BOUNDED', journal, initial: live, onJournalError: durability.onError(q.name) }));
+      onRecovered?.(q.name, live); // seeds the idempotency window with the recovered request ids
       // Messages that expired while the server was down are dropped now and ACKed, so the log
       // does not carry them forever (a failure only means they are dropped again next time).
       await Promise.all(expired.map((id) => log.appendAck(id))).catch((err: unknown) => settings.onWarning(`${q.name}: ACK of expired messages failed: ${String(err)}`));

@@ -1,3 +1,4 @@
+import { ErrorCode, TimeoutError } from '../errors.js';
 import { isMessage, type Message } from '../message/message.js';
 import type { DispatchResult, RequestContext } from './core.js';
 import { jsonResponse, replyFrom, textResponse } from './responses.js';
@@ -20,19 +21,45 @@ export function handleRequest(ctx: RequestContext, msg: Message): DispatchResult
   if (msg.topic.startsWith(SERVER_TOPIC_PREFIX)) return serverTopic(ctx, msg);
   const handler = ctx.server.settings.handler;
   if (handler === undefined) return textResponse(msg, 'HANDLER_ERROR', NO_HANDLER_TEXT);
+  const deadline = ctx.server.settings.resilience.handlerTimeout;
+  const guard = deadline > 0 ? new AbortController() : undefined;
+  const signal = guard === undefined ? ctx.session.signal : AbortSignal.any([ctx.session.signal, guard.signal]);
   let out: ReturnType<typeof handler>;
   try {
-    out = handler(msg, { signal: ctx.session.signal, principal: ctx.session.principal, connectionId: ctx.session.id });
+    out = handler(msg, { signal, principal: ctx.session.principal, connectionId: ctx.session.id });
   } catch (err) {
     return handlerFailed(ctx, msg, err);
   }
   if (out instanceof Promise) {
-    return out.then(
+    const answer = out.then(
       (res) => handlerResult(ctx, msg, res),
       (err: unknown) => handlerFailed(ctx, msg, err),
     );
+    return guard === undefined ? answer : withDeadline(ctx, msg, answer, guard, deadline);
   }
   return handlerResult(ctx, msg, out);
+}
+
+/**
+ * The answer of an async handler, or HANDLER_ERROR once `ms` passed: the handler's signal is
+ * aborted then, so a cooperative handler stops, and its late result is dropped. Without it,
+ * handlers that never settle would hold `maxInFlightPerConnection` slots for good.
+ */
+function withDeadline(ctx: RequestContext, msg: Message, answer: Promise<Message>, guard: AbortController, ms: number): Promise<Message> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      ctx.server.stats.handlerTimeouts++;
+      const text = `Failed to handle request of type REQUEST!\nThe handler did not answer within the handler timeout of ${ms} ms`;
+      guard.abort(new TimeoutError(ErrorCode.TIMEOUT, `The handler timeout of ${ms} ms passed`));
+      if (!msg.oneway) ctx.session.recordError(text, msg);
+      resolve(textResponse(msg, 'HANDLER_ERROR', text));
+    }, ms);
+    void answer.then((res) => {
+      // Never rejects (handlerFailed turns failures into answers); after the deadline it is dropped.
+      clearTimeout(timer);
+      resolve(res);
+    });
+  });
 }
 
 function handlerResult(ctx: RequestContext, req: Message, res: unknown): Message {

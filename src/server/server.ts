@@ -3,6 +3,7 @@ import { connect as netConnect, createServer as netCreateServer, type Server as 
 import { channel } from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
 import { ConnectionError, ErrorCode, isIpcError } from '../errors.js';
+import type { Message } from '../message/message.js';
 import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
 import type { ServerCore, ServerFeature, SessionState } from './core.js';
 import { resolveServerSettings, type ServerOptions, type ServerSettings } from './options.js';
@@ -13,6 +14,7 @@ import type { CreateQueueOptions, QueueStatus } from './queue-registry.js';
 import { createQueueFeature, createQueueOnServer, existsQueueOnServer, QUEUE_FEATURE, queueStatusOnServer, removeQueueOnServer } from './queues.js';
 import { openWalFeature, WAL_FEATURE } from './durable-queues.js';
 import { ServerStats } from './stats.js';
+import { IdempotencyCache, installIdempotency } from './idempotency.js';
 
 const debug = debuglog('venice-ipc');
 /** diagnostics_channel on which the server publishes `{ connectionId, remote, error }` for each connection closed by an error. */
@@ -176,6 +178,8 @@ class ServerImpl implements Server, ServerCore {
     const stopped = new Promise<void>((resolve) => this.#net.close(() => resolve()));
     const reason = new ConnectionError(ErrorCode.SERVER_CLOSED, 'The server is closing');
     this.#shutdown.abort(reason); // queue waits end now (QUEUE_ACCESS_INTERRUPTED)
+    // Handlers' signals abort now, so cooperative handlers stop early; closeTimeout bounds the rest.
+    for (const s of this.sessions) s.abort(reason);
     for (const s of this.sessions) s.connection.pauseReading('closing');
     const idle = Promise.all([...this.sessions].map((s) => s.whenIdle()));
     let timer: NodeJS.Timeout | undefined;
@@ -184,7 +188,6 @@ class ServerImpl implements Server, ServerCore {
     });
     await Promise.race([idle, deadline]);
     clearTimeout(timer);
-    for (const s of this.sessions) s.abort(reason);
     await Promise.all([...this.sessions].map((s) => s.connection.close(1000)));
     await stopped;
     for (const f of this.features.values()) await f.close?.();
@@ -243,7 +246,11 @@ export async function createServer(options: Readonly<ServerOptions>): Promise<Se
   server.features.set(PUBSUB_FEATURE, createPubSubFeature(server));
   // Recovery before listening: durable queues are complete when the first client connects.
   // Installed after the queue feature, so at close the queues close before their logs.
-  const wal = settings.wal === undefined ? undefined : await openWalFeature(settings.wal, queues.registry);
+  const idem = settings.resilience.idempotency;
+  const cache = idem === undefined ? undefined : new IdempotencyCache(idem, server.stats.idempotency);
+  if (cache !== undefined) installIdempotency(server, cache);
+  const seed = cache === undefined ? undefined : (queue: string, messages: readonly Message[]): void => cache.seed(queue, messages);
+  const wal = settings.wal === undefined ? undefined : await openWalFeature(settings.wal, queues.registry, seed);
   if (wal !== undefined) server.features.set(WAL_FEATURE, wal);
   try {
     await server.listen();

@@ -1,3 +1,5 @@
+import { IdempotencyStats } from './idempotency.js';
+
 /** Server-wide counters (SEMANTICS §12.1), plus connection-level error accounting. */
 export class ServerStats {
   /** Requests received, all types except CLIENT_CONFIG and the DH request. */
@@ -16,6 +18,10 @@ export class ServerStats {
   largestConnectionCount = 0;
   /** Connections refused because of maxConnections. */
   connectionsRefused = 0;
+  /** De-duplication by request id (`idempotencyWindow`): repeats suppressed, answers remembered. */
+  readonly idempotency = new IdempotencyStats();
+  /** REQUEST handlers that passed `handlerTimeout` (answered HANDLER_ERROR, signal aborted). */
+  handlerTimeouts = 0;
   /** Connections closed because of an error, by error code. */
   readonly connectionErrors = new Map<string, number>();
 
