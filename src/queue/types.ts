@@ -191,8 +191,11 @@ export interface QueueStore {
   pollLease(timeoutMs: number, lease: LeaseRequest, signal?: AbortSignal, onExpired?: ExpiredCallback): PollOutcome | Promise<PollOutcome>;
   /** Removes a leased message for good (journal `settle`, not awaited). */
   ack(token: string, owner: number): LeaseOutcome;
-  /** Makes a leased message visible again at its place, now or after `delayMs`. */
-  nack(token: string, owner: number, delayMs: number): LeaseOutcome;
+  /**
+   * Makes a leased message visible again at its place, now or after `delayMs`. `undeliver`
+   * takes this delivery back from the count (the message never reached its consumer).
+   */
+  nack(token: string, owner: number, delayMs: number, undeliver?: boolean): LeaseOutcome;
   /** Renews a lease to run `ms` from now; returns the new end or 'not-held'. */
   extend(token: string, owner: number, ms: number): number | 'not-held';
   /** Gives back every lease of `owner` (its connection closed); returns how many. */
