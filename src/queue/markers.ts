@@ -40,7 +40,7 @@ export interface DeadLetterInfo {
 
 /**
  * The message as a dead letter: without its delivery-time topic, with a dead-letter topic
- * (replacing an earlier one, and the last topic when there are already 20).
+ * (replacing an earlier one, and the last topic when there are already 20), and no expiry.
  */
 export function asDeadLetter(msg: Message, info: DeadLetterInfo, maxTopics: number): Message {
   const topics = withoutDeliverAt(msg).topics.filter((t) => !t.startsWith(DEAD_LETTER_TOPIC));
@@ -48,7 +48,8 @@ export function asDeadLetter(msg: Message, info: DeadLetterInfo, maxTopics: numb
   // A topic is limited to 100 characters (Java closes a connection on a longer one).
   const tag = short.length + 1 + info.queue.length <= MAX_TOPIC_LENGTH ? `${short}/${info.queue}` : short;
   const kept = topics.length >= maxTopics ? topics.slice(0, maxTopics - 1) : topics;
-  return msg.with({ topics: [...kept, tag] });
+  // A dead letter does not expire: it waits for someone to look at it.
+  return msg.with({ topics: [...kept, tag], expiresAtMillis: -1 });
 }
 
 /** The dead-letter topic of a message, if it has one. */
