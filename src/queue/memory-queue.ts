@@ -406,9 +406,18 @@ class MemoryQueue implements QueueStore {
   }
 
   #hasRoom(bytes: number): boolean {
+    return this.#hasOwnRoom(bytes) && this.#budgetRoom(bytes);
+  }
+
+  /** Room by this queue's own limits: capacity and maxBytes. */
+  #hasOwnRoom(bytes: number): boolean {
     if (this.#held() + this.#reserved >= this.capacity) return false;
     const max = this.#limits.maxBytes;
-    if (max > 0 && this.#bytes > 0 && this.#bytes + bytes > max) return false;
+    return !(max > 0 && this.#bytes > 0 && this.#bytes + bytes > max);
+  }
+
+  /** Room in the server-wide budget (one message always fits when nothing is held). */
+  #budgetRoom(bytes: number): boolean {
     const b = this.#budget;
     return b === undefined || b.used === 0 || b.used + bytes <= b.limit;
   }
@@ -424,7 +433,8 @@ class MemoryQueue implements QueueStore {
   }
 
   #offerCircular(entry: Entry): OfferOutcome {
-    while (this.#visible() > 0 && !this.#hasRoom(entry.bytes)) {
+    // Evicts for its own limits only: other queues' bytes never cost a circular queue its messages.
+    while (this.#visible() > 0 && !this.#hasOwnRoom(entry.bytes)) {
       const old = this.#shiftVisible() as Entry; // evict the oldest; circular queues never wait
       this.#release(old.bytes);
       this.#evicted++;
