@@ -22,6 +22,8 @@ import type { PushHandler, SubscribeOptions, Subscription } from './subscription
 import { resolveClientSettings, type ClientOptions, type ClientSettings } from './options.js';
 import * as queues from './queues.js';
 import type { ClientCreateQueueOptions, ClientQueueStatus, ConsumeOptions, OfferOptions, PollOptions } from './queues.js';
+import * as leases from './leases.js';
+import type { LeasedMessage, NackOptions } from './leases.js';
 
 /** Per-request options. */
 export interface RequestOptions {
@@ -119,7 +121,14 @@ export interface Client {
    * Polls a queue (`ipc/poll`, `ipc/poll-async`). Resolves with the message (status OK, its
    * requestId, topics, payload and reply-to queue) or the QUEUE_EMPTY / QUEUE_NOT_FOUND response.
    */
+  poll(queue: string, opts: PollOptions & { readonly lease: number }): Promise<LeasedMessage>;
   poll(queue: string, opts?: PollOptions): Promise<Message>;
+  /** Removes a message polled with `{ lease }` for good (queue extension). LEASE_NOT_HELD when the lease ran out or is not this connection's. */
+  ack(msg: Message): Promise<void>;
+  /** Puts a leased message back at its place in the order, now or after `delay` ms (queue extension). */
+  nack(msg: Message, opts?: NackOptions): Promise<void>;
+  /** Renews a lease to run `ms` from now; resolves with its new end, ms since the epoch (queue extension). */
+  extend(msg: Message, ms: number): Promise<number>;
   /** Yields the messages of a queue as they arrive, polling in a loop (see ConsumeOptions). */
   consume(queue: string, opts?: ConsumeOptions): AsyncIterable<Message>;
   /** Creates a queue (existing name: no-op); RequestError with the server's reason when refused. */
@@ -390,8 +399,22 @@ class ClientImpl implements Client, ClientCore {
     return queues.offer(this, queue, msg, opts);
   }
 
+  poll(queue: string, opts: PollOptions & { readonly lease: number }): Promise<LeasedMessage>;
+  poll(queue: string, opts?: PollOptions): Promise<Message>;
   poll(queue: string, opts?: PollOptions): Promise<Message> {
     return queues.poll(this, queue, opts);
+  }
+
+  ack(msg: Message): Promise<void> {
+    return leases.ack(this, msg);
+  }
+
+  nack(msg: Message, opts?: NackOptions): Promise<void> {
+    return leases.nack(this, msg, opts);
+  }
+
+  extend(msg: Message, ms: number): Promise<number> {
+    return leases.extend(this, msg, ms);
   }
 
   consume(queue: string, opts?: ConsumeOptions): AsyncIterable<Message> {

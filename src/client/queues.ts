@@ -3,6 +3,8 @@ import { messageFromFields, isMessage, JSON_MIMETYPE, type Message } from '../me
 import { javaTrim, validateLineField, validateQueueName } from '../message/validate.js';
 import type { ClientCore } from './client.js';
 import type { RetryValue } from './retry.js';
+import * as leases from './leases.js';
+import type { LeasedMessage } from './leases.js';
 import { QUEUE_TIMEOUT_MARGIN } from './options.js';
 
 /** Longest delay setTimeout honours, ms (longer ones fire at once). */
@@ -33,6 +35,14 @@ export interface OfferOptions {
   readonly responseTimeout?: number;
   /** Retries of this offer (docs/resilience.md; writes need `writes: true`). Defaults to the client's `retry`. */
   readonly retry?: RetryValue;
+  /**
+   * Delivery delay, ms (0 to 2^31-1): the message becomes visible this long after it was
+   * stored, at its place in the order of offers; kept across a restart of a durable queue.
+   * Needs the queue extension (EXTENSION_UNSUPPORTED against a Venice server). Defaults to none.
+   */
+  readonly delay?: number;
+  /** Like `delay`, as a time in ms since the epoch (converted to a delay with this machine's clock). Defaults to none. */
+  readonly deliverAt?: number;
 }
 
 /** Options of `client.poll`. */
@@ -56,6 +66,15 @@ export interface PollOptions {
    * that gave up while the server still waits would lose the message handed out afterwards.
    */
   readonly responseTimeout?: number;
+  /**
+   * At-least-once: hand the message out under a lease of this many ms (1 to 2^31-1). It stays
+   * in the queue until `client.ack(msg)`; `nack`, the lease running out or this connection
+   * closing make it visible again at its original place. The answer is a `LeasedMessage`
+   * (`deliveryCount`, `lease`). An aborted or stalled lease poll loses nothing: the lease runs
+   * out. Needs the queue extension (EXTENSION_UNSUPPORTED against a Venice server).
+   * Defaults to none (at-most-once, as Venice).
+   */
+  readonly lease?: number;
 }
 
 /** Options of `client.createQueue`. */
@@ -64,6 +83,14 @@ export interface ClientCreateQueueOptions {
   readonly type?: 'bounded' | 'circular';
   /** Durable bounded queue (the server needs a write-ahead log). Defaults to false. */
   readonly durable?: boolean;
+  /** Deliveries after which a message that comes back goes to the dead-letter queue; 0 = no limit (extension). Defaults to 0. */
+  readonly maxDeliveries?: number;
+  /** Payload bytes the queue may hold; 0 = no limit (extension). Defaults to the server's `queueMaxBytes`. */
+  readonly maxBytes?: number;
+  /** Dead-letter queue name (extension). Defaults to `<name>-dlq`. */
+  readonly deadLetterQueue?: string;
+  /** Expired messages go to the dead-letter queue (extension). Defaults to false. */
+  readonly deadLetterExpired?: boolean;
 }
 
 /** Options of `client.consume`. */
@@ -72,6 +99,17 @@ export interface ConsumeOptions {
   readonly pollTimeout?: number;
   /** Ends the iteration (checked between polls, so no polled message is ever dropped). */
   readonly signal?: AbortSignal;
+  /**
+   * At-least-once mode (queue extension): `manual` yields leased messages that the loop
+   * acks itself (`await client.ack(m)`); `auto` acks each one when the loop asks for the next,
+   * and nacks the current one when the loop ends early (break or throw). Defaults to none
+   * (at-most-once polls, as Venice).
+   */
+  readonly ack?: 'manual' | 'auto';
+  /** Lease polls kept in flight in at-least-once mode (1 to 1000). Defaults to 1. */
+  readonly prefetch?: number;
+  /** Lease of each message in at-least-once mode, ms. Defaults to 30000. */
+  readonly lease?: number;
 }
 
 /** A queue's status as the server reports it (WIRE §9.5), in Venice's member order. */
@@ -156,7 +194,10 @@ export function offer(core: ClientCore, queue: string, msg: Message, opts: Reado
   try {
     const wait = queueWait(opts.timeout);
     const req = buildOffer(queue, msg, opts.replyTo, wait);
-    return core.request(req, { timeout: responseTimeout(core, wait, opts.responseTimeout), signal: opts.signal, retry: opts.retry });
+    const send = (r: Message): Promise<Message> => core.request(r, { timeout: responseTimeout(core, wait, opts.responseTimeout), signal: opts.signal, retry: opts.retry });
+    if (opts.delay === undefined && opts.deliverAt === undefined) return send(req);
+    const topics = leases.delayTopic(req.topics, opts.delay, opts.deliverAt);
+    return leases.requireExtension(core, 'offer with a delay').then(() => send(req.with({ topics })));
   } catch (err) {
     return Promise.reject(err as Error);
   }
@@ -172,10 +213,19 @@ export function poll(core: ClientCore, queue: string, opts: Readonly<PollOptions
   try {
     const wait = queueWait(opts.timeout);
     const timeout = pollResponseTimeout(core, wait, opts.responseTimeout);
+    if (opts.lease !== undefined) return pollLeased(core, queue, leases.msArg(opts.lease, 'poll: lease', 1), wait, timeout, opts.signal);
     return core.request(buildPoll(queue, wait), { timeout, signal: opts.signal });
   } catch (err) {
     return Promise.reject(err as Error);
   }
+}
+
+async function pollLeased(core: ClientCore, queue: string, lease: number, wait: number, timeout: number, signal: AbortSignal | undefined): Promise<LeasedMessage> {
+  queueArg(queue, 'poll');
+  validateLineField(queue, 'A queue name');
+  await leases.requireExtension(core, 'poll with a lease');
+  const res = await core.request(leases.buildLeasePoll(queue, lease, wait), { timeout, signal });
+  return leases.leasedAnswer(queue, res);
 }
 
 async function manage(core: ClientCore, req: Message, failure: string): Promise<Message> {
@@ -199,7 +249,12 @@ export async function createQueue(core: ClientCore, name: string, capacity: numb
   const durable = opts.durable ?? false;
   if (type === 'circular' && durable) throw new QueueError(ErrorCode.QUEUE_NOT_PERMITTED, 'Circular queues can not be made durable.');
   // Member order as the Java client writes it, so the payload bytes match.
-  const json = `{"durable":${durable},"name":${JSON.stringify(name)},"bounded":${type === 'bounded'},"capacity":${capacity}}`;
+  let json = `{"durable":${durable},"name":${JSON.stringify(name)},"bounded":${type === 'bounded'},"capacity":${capacity}}`;
+  const ext = extensionMembers(opts);
+  if (ext !== '') {
+    await leases.requireExtension(core, 'createQueue with maxDeliveries, maxBytes, deadLetterQueue or deadLetterExpired');
+    json = json.slice(0, -1) + ext + '}';
+  }
   await manage(core, buildManagement('CREATE_QUEUE', 'queue/create', json), `Failed to create queue '${name}'!`);
 }
 
@@ -244,10 +299,66 @@ export async function existsQueue(core: ClientCore, name: string): Promise<boole
  */
 export async function* consume(core: ClientCore, queue: string, opts: Readonly<ConsumeOptions> = {}): AsyncGenerator<Message, void, undefined> {
   const wait = opts.pollTimeout ?? 1000;
+  if (opts.ack !== undefined || opts.prefetch !== undefined || opts.lease !== undefined) {
+    yield* consumeLeased(core, queue, wait, opts);
+    return;
+  }
   while (opts.signal?.aborted !== true) {
     const res = await poll(core, queue, { timeout: wait });
     if (res.responseOk) yield res;
     else if (res.status !== 'QUEUE_EMPTY') throw new RequestError(res.status, `Failed to poll queue '${queue}'! Reason: ${safeText(res)}`);
+  }
+}
+
+/** The extension members of a CREATE_QUEUE payload (`,"k":v…`), empty when none is given. */
+function extensionMembers(opts: Readonly<ClientCreateQueueOptions>): string {
+  let out = '';
+  for (const key of ['maxDeliveries', 'maxBytes'] as const) {
+    const v = opts[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, `${key} must be an integer >= 0 (0 = no limit)`);
+    out += `,"${key}":${v}`;
+  }
+  if (opts.deadLetterQueue !== undefined) out += `,"deadLetterQueue":${JSON.stringify(validateQueueName(opts.deadLetterQueue))}`;
+  if (opts.deadLetterExpired !== undefined) {
+    if (typeof opts.deadLetterExpired !== 'boolean') throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, 'deadLetterExpired must be a boolean');
+    out += `,"deadLetterExpired":${opts.deadLetterExpired}`;
+  }
+  return out;
+}
+
+/** At-least-once `consume`: up to `prefetch` lease polls in flight, answers yielded in order. */
+async function* consumeLeased(core: ClientCore, queue: string, wait: number, opts: Readonly<ConsumeOptions>): AsyncGenerator<LeasedMessage, void, undefined> {
+  const mode = opts.ack ?? 'manual';
+  if (mode !== 'manual' && mode !== 'auto') throw new ArgumentError(ErrorCode.INVALID_OPTION, "consume: ack must be 'manual' or 'auto'");
+  const prefetch = opts.prefetch ?? 1;
+  if (!Number.isSafeInteger(prefetch) || prefetch < 1 || prefetch > 1000) throw new ArgumentError(ErrorCode.INVALID_OPTION, 'consume: prefetch must be an integer from 1 to 1000');
+  const lease = leases.msArg(opts.lease ?? leases.DEFAULT_CONSUME_LEASE, 'consume: lease', 1);
+  await leases.requireExtension(core, 'consume with acknowledgements');
+  const pending: Promise<LeasedMessage>[] = [];
+  const aborted = (): boolean => opts.signal?.aborted === true;
+  let current: LeasedMessage | undefined;
+  try {
+    while (!aborted()) {
+      while (pending.length < prefetch && !aborted()) {
+        const p = poll(core, queue, { timeout: wait, lease }) as Promise<LeasedMessage>;
+        p.catch(() => undefined); // awaited below in order; this only keeps a rejection from being unhandled meanwhile
+        pending.push(p);
+      }
+      const res = await (pending.shift() as Promise<LeasedMessage>);
+      if (res.responseOk) {
+        current = res;
+        yield res;
+        current = undefined;
+        if (mode === 'auto') await leases.ack(core, res);
+      } else if (res.status !== 'QUEUE_EMPTY') throw new RequestError(res.status, `Failed to poll queue '${queue}'! Reason: ${safeText(res)}`);
+    }
+  } finally {
+    // Early end: the message being worked on (auto mode) and every prefetched one go back.
+    const back: Promise<unknown>[] = [];
+    if (current !== undefined && mode === 'auto') back.push(leases.nack(core, current));
+    for (const p of pending.splice(0)) back.push(p.then((m) => (m.responseOk ? leases.nack(core, m) : undefined)));
+    await Promise.allSettled(back); // a failed nack only means the lease runs out instead
   }
 }
 

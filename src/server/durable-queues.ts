@@ -65,7 +65,7 @@ export async function openWalFeature(
     for (const { q, live, expired } of restored) {
       const log = wal.queueLog(q.name) as QueueLog;
       const journal = durability.journalFor(q.name, log);
-      registry.add(createQueueStore({ name: q.name, capacity: q.capacity, type: 'BOUNDED', journal, initial: live, onJournalError: durability.onError(q.name) }));
+      registry.add(createQueueStore({ name: q.name, capacity: q.capacity, type: 'BOUNDED', journal, initial: live, onJournalError: durability.onError(q.name), ...registry.storeInit(q.name) }));
       onRecovered?.(q.name, live); // seeds the idempotency window with the recovered request ids
       // Messages that expired while the server was down are dropped now and ACKed, so the log
       // does not carry them forever (a failure only means they are dropped again next time).

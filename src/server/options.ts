@@ -7,6 +7,7 @@ import { parseSize, type SizeValue } from '../util/units.js';
 import { resolvePubSubSettings, type PubSubServerOptions, type PubSubSettings } from './pubsub-options.js';
 import { resolveWalSettings, type WalServerOptions, type WalSettings } from './wal-options.js';
 import { resolveResilienceSettings, type ResilienceServerOptions, type ResilienceSettings } from './resilience-options.js';
+import { resolveQueueSettings, type QueueServerOptions, type QueueSettings } from './queue-options.js';
 
 /** What a handler gets besides the request. */
 export interface HandlerContext {
@@ -28,7 +29,7 @@ export type Handler = (
 ) => Message | null | undefined | void | Promise<Message | null | undefined | void>;
 
 /** Server options (publish/subscribe and write-ahead log options are documented in {@link PubSubServerOptions} and {@link WalServerOptions}). */
-export interface ServerOptions extends EndpointOptions, PubSubServerOptions, WalServerOptions, ResilienceServerOptions {
+export interface ServerOptions extends EndpointOptions, PubSubServerOptions, WalServerOptions, ResilienceServerOptions, QueueServerOptions {
   /** Request handler for send/receive. Defaults to none (requests get HANDLER_ERROR). */
   readonly handler?: Handler;
   /** Maximum parallel connections; one more is closed at once. Defaults to 20. */
@@ -116,6 +117,8 @@ export interface ServerSettings {
   readonly wal: WalSettings | undefined;
   /** De-duplication and handler deadline (docs/resilience.md). */
   readonly resilience: ResilienceSettings;
+  /** Queue byte limits and expiry sweep. */
+  readonly queues: QueueSettings;
 }
 
 function opt(msg: string): never {
@@ -181,5 +184,6 @@ export function resolveServerSettings(o: Readonly<ServerOptions>): ServerSetting
     pubsub: resolvePubSubSettings(o),
     wal: resolveWalSettings(o),
     resilience: resolveResilienceSettings(o),
+    queues: resolveQueueSettings(o),
   };
 }

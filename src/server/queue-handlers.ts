@@ -5,9 +5,12 @@ import { JsonNumber, parseJsonLossless, type JsonNode } from '../message/json.js
 import { JSON_MIMETYPE, type Message } from '../message/message.js';
 import { queueNameProblem } from '../message/validate.js';
 import { createQueueStore } from '../queue/memory-queue.js';
+import { EXT_HELLO_QUEUE, EXT_HELLO_TOPIC } from '../protocol/queue-extension.js';
 import type { OfferOutcome, PollOutcome, QueueStore } from '../queue/types.js';
 import type { DispatchResult, RequestContext, SessionState } from './core.js';
 import { NO_WAL_TEXT, type QueueRegistry } from './queue-registry.js';
+import { LeaseHandlers } from './lease-handlers.js';
+import { withoutDeliverAt } from '../queue/markers.js';
 import { jsonResponse, replyFrom, textResponse } from './responses.js';
 
 const INT32_MAX = 2 ** 31 - 1;
@@ -18,6 +21,7 @@ const PIN_SLACK = 8192;
 export class QueueHandlers {
   readonly #registry: QueueRegistry;
   readonly #signals = new WeakMap<SessionState, AbortSignal>();
+  readonly #ext = new LeaseHandlers();
 
   constructor(registry: QueueRegistry) {
     this.#registry = registry;
@@ -39,9 +43,11 @@ export class QueueHandlers {
     if (name === null) throw new QueueError(ErrorCode.QUEUE_NOT_FOUND, 'The OFFER request names no queue');
     const q = this.#registry.get(name);
     if (q === undefined) return textResponse(msg, 'QUEUE_NOT_FOUND', 'Offer rejected! The queue does not exist.');
-    const stored = msg.with({ type: 'REQUEST', data: unpinned(msg.data) });
+    const delayed = this.#ext.delayed(ctx.session, msg, Date.now());
+    if (!('dueAt' in delayed)) return delayed;
+    const stored = delayed.msg.with({ type: 'REQUEST', data: unpinned(msg.data) });
     const waits = q.type === 'BOUNDED' && msg.timeout > 0;
-    const out = q.offer(stored, msg.timeout, waits ? this.#waitSignal(ctx) : undefined);
+    const out = q.offerAt(stored, delayed.dueAt, msg.timeout, waits ? this.#waitSignal(ctx) : undefined);
     if (out instanceof Promise) return out.then((o) => offerResponse(msg, q, o));
     return offerResponse(msg, q, out);
   }
@@ -49,13 +55,20 @@ export class QueueHandlers {
   poll(ctx: RequestContext, msg: Message): DispatchResult {
     const name = msg.queueName;
     if (name === null) throw new QueueError(ErrorCode.QUEUE_NOT_FOUND, 'The POLL request names no queue');
+    const { session } = ctx;
+    const ext = this.#ext.handles(msg);
+    if (ext && msg.topic === EXT_HELLO_TOPIC && name === EXT_HELLO_QUEUE) return this.#ext.hello(ctx, msg);
     const q = this.#registry.get(name);
     if (q === undefined) return textResponse(msg, 'QUEUE_NOT_FOUND', 'Poll rejected! The queue does not exist.');
-    const { session } = ctx;
     const onExpired = (m: Message): void => {
       session.recordError(`Discarded expired message (request-id: ${m.requestId})polling from queue '${name}'!`, m);
     };
     const waits = q.type === 'BOUNDED' && msg.timeout > 0;
+    if (ext) {
+      const lease = (ms: number): PollOutcome | Promise<PollOutcome> =>
+        q.pollLease(msg.timeout, { ms, owner: session.id }, waits ? this.#waitSignal(ctx) : undefined, onExpired);
+      return this.#ext.operate(ctx, msg, q, lease, (o) => pollResponse(session, msg, q, o));
+    }
     const out = q.poll(msg.timeout, waits ? this.#waitSignal(ctx) : undefined, onExpired);
     if (out instanceof Promise) return out.then((o) => pollResponse(session, msg, q, o));
     return pollResponse(session, msg, q, out);
@@ -83,7 +96,8 @@ export class QueueHandlers {
     const created = (): Message => textResponse(msg, 'OK', `Request ${type}: Queue ${name} created.`);
     // durable ignores bounded, as the Java server does (WIRE §9.5)
     const kind = durable || bounded ? 'bounded' : 'circular';
-    return this.#registry.create(name, { capacity, type: kind, durable }).then(created, (err: unknown) =>
+    const limits = extensionMembers(body);
+    return this.#registry.create(name, { capacity, type: kind, durable, ...limits }).then(created, (err: unknown) =>
       textResponse(msg, 'BAD_REQUEST', `Request ${type}: Failed to ceate queue: ${name}. Reason: ${reason(err)}`),
     );
   }
@@ -103,7 +117,7 @@ export class QueueHandlers {
     const capacity = member(jsonObject(msg), 'capacity', 'int');
     if (capacity < 1) return textResponse(msg, 'BAD_REQUEST', `Request ${type}: A queue capacity must not be lower than 1`);
     const name = `queue/${randomUUID()}`;
-    this.#registry.add(createQueueStore({ name, capacity, type: 'BOUNDED', temporary: true, owner: session.id }));
+    this.#registry.add(createQueueStore({ name, capacity, type: 'BOUNDED', temporary: true, owner: session.id, ...this.#registry.storeInit(name) }));
     session.tempQueues.add(name);
     return textResponse(msg, 'OK', name);
   }
@@ -161,7 +175,7 @@ function pollResponse(session: SessionState, req: Message, q: QueueStore, o: Pol
         q.requeue(o.message); // the poller went away: the message stays in the queue
         return null;
       }
-      return replyFrom(req, o.message);
+      return replyFrom(req, withoutDeliverAt(o.message));
     case 'empty':
       return textResponse(req, 'QUEUE_EMPTY', 'Poll rejected! The queue is empty.');
     case 'interrupted':
@@ -202,4 +216,27 @@ function member(body: Map<string, JsonNode>, key: string, kind: 'string' | 'int'
     if (Number.isSafeInteger(n) && Math.abs(n) <= INT32_MAX) return n;
   }
   throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, `The request member '${key}' is missing or not ${kind === 'int' ? 'an integer' : `a ${kind}`}`);
+}
+
+/** The optional members of the queue extension in a CREATE_QUEUE payload (a Venice client sends none). */
+function extensionMembers(body: Map<string, JsonNode>): { maxDeliveries?: number; maxBytes?: number; deadLetterQueue?: string; deadLetterExpired?: boolean } {
+  const out: { maxDeliveries?: number; maxBytes?: number; deadLetterQueue?: string; deadLetterExpired?: boolean } = {};
+  for (const key of ['maxDeliveries', 'maxBytes'] as const) {
+    const v = body.get(key);
+    if (v === undefined) continue;
+    const n = v instanceof JsonNumber && v.integer ? Number(v.text) : NaN;
+    if (!Number.isSafeInteger(n) || n < 0) throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, `The request member '${key}' must be an integer >= 0`);
+    out[key] = n;
+  }
+  const dlq = body.get('deadLetterQueue');
+  if (dlq !== undefined) {
+    if (typeof dlq !== 'string') throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, "The request member 'deadLetterQueue' must be a string");
+    out.deadLetterQueue = dlq;
+  }
+  const dle = body.get('deadLetterExpired');
+  if (dle !== undefined) {
+    if (typeof dle !== 'boolean') throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, "The request member 'deadLetterExpired' must be a boolean");
+    out.deadLetterExpired = dle;
+  }
+  return out;
 }

@@ -1,7 +1,11 @@
 import { ArgumentError, ErrorCode, QueueError, WalError } from '../errors.js';
 import { validateQueueName } from '../message/validate.js';
 import { createQueueStore } from '../queue/memory-queue.js';
-import type { QueueJournal, QueueStore, QueueType } from '../queue/types.js';
+import { asDeadLetter } from '../queue/markers.js';
+import type { ByteBudget, DeadLetterReason, QueueInit, QueueJournal, QueueLimits, QueueStore, QueueType } from '../queue/types.js';
+import { MAX_TOPICS } from '../message/validate.js';
+import type { Message } from '../message/message.js';
+import { DEFAULT_MAX_QUEUE_BYTES, DEFAULT_QUEUE_MAX_BYTES, type QueueSettings } from './queue-options.js';
 
 /** Kinds accepted by `server.createQueue`. */
 export type QueueKind = 'bounded' | 'circular';
@@ -14,7 +18,22 @@ export interface CreateQueueOptions {
   readonly type?: QueueKind;
   /** Keep the messages in the write-ahead log (bounded queues, WAL required). Defaults to false. */
   readonly durable?: boolean;
+  /**
+   * Deliveries under a lease after which a message that comes back (lease ran out, nack,
+   * consumer gone) goes to the dead-letter queue; 0 = no limit. Applied to an existing queue
+   * too. Not kept in the log: re-declare it after a restart. Defaults to 0.
+   */
+  readonly maxDeliveries?: number;
+  /** Payload bytes the queue may hold (offers beyond answer full); 0 = no limit. Defaults to the server's `queueMaxBytes`. */
+  readonly maxBytes?: number;
+  /** Name of the dead-letter queue (created on first use, durable when this queue is). Defaults to `<name>-dlq`. */
+  readonly deadLetterQueue?: string;
+  /** Expired messages go to the dead-letter queue instead of being dropped. Defaults to false. */
+  readonly deadLetterExpired?: boolean;
 }
+
+/** Suffix of the default dead-letter queue name. */
+export const DEAD_LETTER_SUFFIX = '-dlq';
 
 /** The status of one queue (WIRE §9.5 STATUS_QUEUE), members in Venice's order. */
 export interface QueueStatus {
@@ -33,6 +52,12 @@ export interface QueueStatus {
    * the error. Such a queue refuses durable offers and polls of durable messages (docs/queues.md).
    */
   readonly walError?: string;
+  /** Extra members (not in Venice), present only when the queue has leased, delayed or dead-lettered messages or a DLQ. */
+  readonly leased?: number;
+  readonly delayed?: number;
+  readonly deadLettered?: number;
+  readonly deadLetterQueue?: string;
+  readonly bytes?: number;
 }
 
 /**
@@ -57,10 +82,53 @@ export const CIRCULAR_DURABLE_TEXT = 'Circular queues can not be made durable.';
  */
 export class QueueRegistry {
   readonly #queues = new Map<string, QueueStore>();
+  /** Dead-letter queue names of queues that named one (others use `<name>-dlq`). */
+  readonly #dlqNames = new Map<string, string>();
+  readonly #budget: ByteBudget | undefined;
+  readonly #queueMaxBytes: number;
   #regular = 0;
   #temporary = 0;
   /** Set by a write-ahead log; without it durable queues are refused. */
   durability: QueueDurability | undefined;
+
+  constructor(settings?: QueueSettings) {
+    const total = settings?.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
+    this.#budget = total > 0 ? { used: 0, limit: total } : undefined;
+    this.#queueMaxBytes = settings?.queueMaxBytes ?? DEFAULT_QUEUE_MAX_BYTES;
+  }
+
+  /** Payload bytes held by all queues together. */
+  get bytes(): number {
+    return this.#budget?.used ?? [...this.#queues.values()].reduce((n, q) => n + q.bytes, 0);
+  }
+
+  /**
+   * The parts of a queue's init that the registry provides: the shared byte budget, the
+   * default byte limit and the dead-letter hook. Recovery spreads these into its stores too.
+   */
+  storeInit(name: string, limits: Partial<QueueLimits> = {}): Pick<QueueInit, 'budget' | 'limits' | 'onDeadLetter'> {
+    return {
+      budget: this.#budget,
+      limits: { maxBytes: this.#queueMaxBytes, ...limits },
+      onDeadLetter: (msg, reason, deliveries) => this.#deadLetter(name, msg, reason, deliveries),
+    };
+  }
+
+  /** The dead-letter queue name of `name`. */
+  deadLetterQueueOf(name: string): string {
+    return this.#dlqNames.get(name) ?? name + DEAD_LETTER_SUFFIX;
+  }
+
+  async #deadLetter(source: string, msg: Message, reason: DeadLetterReason, deliveries: number): Promise<boolean> {
+    const src = this.#queues.get(source);
+    const dlqName = this.deadLetterQueueOf(source);
+    if (src === undefined || dlqName === source) return false;
+    if (!this.#queues.has(dlqName)) await this.create(dlqName, { capacity: src.capacity, durable: src.durable });
+    const dlq = this.#queues.get(dlqName);
+    if (dlq === undefined || dlq.closed) return false;
+    const out = await dlq.offer(asDeadLetter(msg, { reason, deliveries, queue: source }, MAX_TOPICS), 0);
+    return out === 'ok';
+  }
 
   /** The queue with exactly this name. */
   get(name: string): QueueStore | undefined {
@@ -94,9 +162,21 @@ export class QueueRegistry {
   async create(name: string, opts: Readonly<CreateQueueOptions>): Promise<void> {
     const init = checkCreate(name, opts);
     if (init.durable && this.durability === undefined) throw new WalError(ErrorCode.WAL_DISABLED, NO_WAL_TEXT);
-    if (this.#queues.has(name)) return;
+    const limits = checkLimitOptions(opts);
+    if (opts.deadLetterQueue !== undefined) {
+      validateQueueName(opts.deadLetterQueue);
+      if (opts.deadLetterQueue === name) throw new QueueError(ErrorCode.QUEUE_NOT_PERMITTED, 'A queue can not be its own dead-letter queue');
+    }
+    const existing = this.#queues.get(name);
+    if (existing !== undefined) {
+      // Venice keeps an existing queue unchanged; the extension's limits are applied to it.
+      if (Object.keys(limits).length > 0) existing.configure(limits);
+      if (opts.deadLetterQueue !== undefined) this.#dlqNames.set(name, opts.deadLetterQueue);
+      return;
+    }
+    if (opts.deadLetterQueue !== undefined) this.#dlqNames.set(name, opts.deadLetterQueue);
     if (!init.durable) {
-      this.add(createQueueStore({ name, capacity: init.capacity, type: init.type }));
+      this.add(createQueueStore({ name, capacity: init.capacity, type: init.type, ...this.storeInit(name, limits) }));
       return;
     }
     const durability = this.durability as QueueDurability;
@@ -108,7 +188,7 @@ export class QueueRegistry {
       if (!meanwhile.durable) await durability.deleteJournal(name);
       return;
     }
-    this.add(createQueueStore({ name, capacity: init.capacity, type: 'BOUNDED', journal }));
+    this.add(createQueueStore({ name, capacity: init.capacity, type: 'BOUNDED', journal, ...this.storeInit(name, limits) }));
   }
 
   /** Adds a store (a regular queue, a temporary queue, or one recovered from a log). */
@@ -129,6 +209,7 @@ export class QueueRegistry {
     if (q === undefined) return undefined;
     this.#forget(q);
     this.#queues.delete(name);
+    this.#dlqNames.delete(name);
     q.close();
     if (q.durable && this.durability !== undefined) await this.durability.deleteJournal(name);
     return q;
@@ -151,7 +232,9 @@ export class QueueRegistry {
     }
     const status = { name, exists: true, type: q.type, temporary: q.temporary, durable: q.durable, capacity: q.capacity, size: q.size };
     const walError = q.durable ? this.durability?.failure?.(name) : undefined;
-    return walError === undefined ? status : { ...status, walError };
+    const withError = walError === undefined ? status : { ...status, walError };
+    if (q.leased === 0 && q.delayed === 0 && q.deadLettered === 0 && q.limits.maxDeliveries === 0) return withError;
+    return { ...withError, leased: q.leased, delayed: q.delayed, deadLettered: q.deadLettered, deadLetterQueue: this.deadLetterQueueOf(name), bytes: q.bytes };
   }
 
   /** Closes every queue (server shutdown). */
@@ -183,4 +266,20 @@ function checkCreate(name: string, opts: Readonly<CreateQueueOptions>): { capaci
   if (typeof durable !== 'boolean') throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, 'durable must be a boolean');
   if (kind === 'circular' && durable) throw new QueueError(ErrorCode.QUEUE_NOT_PERMITTED, CIRCULAR_DURABLE_TEXT);
   return { capacity, type: kind === 'circular' ? 'CIRCULAR' : 'BOUNDED', durable };
+}
+
+/** The extension limits named in `opts` (only those given). */
+function checkLimitOptions(opts: Readonly<CreateQueueOptions>): Partial<QueueLimits> {
+  const out: { maxDeliveries?: number; maxBytes?: number; deadLetterExpired?: boolean } = {};
+  for (const key of ['maxDeliveries', 'maxBytes'] as const) {
+    const v = opts[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, `${key} must be an integer >= 0 (0 = no limit)`);
+    out[key] = v;
+  }
+  if (opts.deadLetterExpired !== undefined) {
+    if (typeof opts.deadLetterExpired !== 'boolean') throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, 'deadLetterExpired must be a boolean');
+    out.deadLetterExpired = opts.deadLetterExpired;
+  }
+  return out;
 }

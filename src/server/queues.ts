@@ -3,6 +3,7 @@ import { validateQueueName } from '../message/validate.js';
 import type { ServerCore, ServerFeature, SessionState } from './core.js';
 import { QueueHandlers } from './queue-handlers.js';
 import { QueueRegistry, type CreateQueueOptions, type QueueStatus } from './queue-registry.js';
+import type { QueueSettings } from './queue-options.js';
 
 /** Name under which the queue feature is installed in `server.features`. */
 export const QUEUE_FEATURE = 'queues';
@@ -16,9 +17,14 @@ export interface QueueFeature extends ServerFeature {
  * Creates the queue feature (SEMANTICS §4–5): OFFER, POLL, CREATE_QUEUE, CREATE_TEMP_QUEUE,
  * REMOVE_QUEUE and STATUS_QUEUE; removes a connection's temporary queues when it closes.
  */
-export function createQueueFeature(): QueueFeature {
-  const registry = new QueueRegistry();
+export function createQueueFeature(settings?: QueueSettings): QueueFeature {
+  const registry = new QueueRegistry(settings);
   const h = new QueueHandlers(registry);
+  const sweepMs = settings?.expirySweep ?? 0;
+  // Drops expired messages nobody polls (durable ones are ACKed), so they leave memory and the log.
+  const sweep = sweepMs > 0 ? setInterval(() => {
+    for (const q of registry.values()) q.sweepExpired();
+  }, sweepMs).unref() : undefined;
   return {
     registry,
     handlers: {
@@ -30,6 +36,8 @@ export function createQueueFeature(): QueueFeature {
       STATUS_QUEUE: (ctx, msg) => h.statusQueue(ctx, msg),
     },
     onSessionClosed(session: SessionState): void {
+      // Leases of the connection end: each message becomes visible again at its place.
+      for (const q of registry.values()) q.releaseOwner(session.id);
       for (const name of session.tempQueues) {
         if (registry.get(name)?.owner === session.id) registry.removeNow(name);
       }
@@ -43,6 +51,7 @@ export function createQueueFeature(): QueueFeature {
       };
     },
     async close(): Promise<void> {
+      if (sweep !== undefined) clearInterval(sweep);
       registry.closeAll();
     },
   };

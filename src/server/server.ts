@@ -241,7 +241,7 @@ export async function createServer(options: Readonly<ServerOptions>): Promise<Se
   const server = new ServerImpl(settings);
   // First, so that its gate (encryption, login) runs before any other feature's.
   server.features.set(SECURITY_FEATURE, createSecurityFeature(settings));
-  const queues = createQueueFeature();
+  const queues = createQueueFeature(settings.queues);
   server.features.set(QUEUE_FEATURE, queues);
   server.features.set(PUBSUB_FEATURE, createPubSubFeature(server));
   // Recovery before listening: durable queues are complete when the first client connects.

@@ -66,6 +66,19 @@ export class WalJournal implements QueueJournal {
     });
   }
 
+  /**
+   * `settle`: the removal of a leased (acked or dead-lettered) or expired durable message is
+   * logged as an ACK; the queue does not wait for its sync.
+   */
+  settle(msg: Message): void | Promise<void> {
+    if (!msg.durable) return undefined;
+    const failed = this.#log.failed;
+    if (failed !== undefined) return Promise.reject(this.#refused('Ack', failed));
+    return this.#log.appendAck(msg.id).catch((err: unknown) => {
+      throw this.#wrap('Ack', err);
+    });
+  }
+
   restore(msg: Message): void | Promise<void> {
     if (!msg.durable) return undefined;
     return this.#write(msg, 'Requeue');
