@@ -114,23 +114,35 @@ async function handleLogin(throttle: LoginThrottle, ctx: RequestContext, msg: Me
   // then comes as soon as the check is done, whether the password is right or wrong.
   const keys = [`user:${creds?.[0] ?? ''}`, `address:${session.address}`];
   const handshakeTimeout = settings.security.handshakeTimeout;
-  const wait = throttle.reserve(keys, Date.now(), handshakeTimeout > 0 ? handshakeTimeout : MAX_LOGIN_WAIT);
-  if (wait !== undefined && wait > 0) {
+  const maxWait = handshakeTimeout > 0 ? handshakeTimeout : MAX_LOGIN_WAIT;
+  const began = Date.now();
+  let refused = false;
+  for (let w = throttle.waitTime(keys, began); w > 0; w = throttle.waitTime(keys, Date.now())) {
+    if (Date.now() - began + w > maxWait) {
+      refused = true; // a failure without a check: no guess is tested
+      break;
+    }
     try {
-      await sleep(wait, undefined, { signal: session.signal });
+      await sleep(w, undefined, { signal: session.signal });
     } catch {
       return null; // the connection went away while we waited
     }
   }
-  // A refused slot (wait undefined) is a failure without a check: no guess is tested.
-  const ok = wait !== undefined && creds !== undefined && (await auth.verify(creds[0], creds[1]));
+  let ok = false;
+  if (!refused) {
+    throttle.start(keys, Date.now());
+    try {
+      ok = creds !== undefined && (await auth.verify(creds[0], creds[1]));
+    } finally {
+      throttle.settle(keys, ok, Date.now());
+    }
+  }
   // The state is the result of the latest attempt (WIRE §8.4).
   session.authenticated = ok;
   if (ok) {
     session.principal = (creds as [string, string])[0];
     return textResponse(msg, 'OK', '');
   }
-  if (wait !== undefined) throttle.fail(keys, Date.now());
   session.principal = session.certificatePrincipal ?? 'anon';
   const failures = ++session.authFailures;
   const res = textResponse(msg, 'NO_PERMISSION', '');
