@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
+import { openTlsSocket } from './tls.js';
 import { ConnectionError, ErrorCode, IpcError, RequestError, TimeoutError, toError } from '../errors.js';
 import { messageFromFields, type Message } from '../message/message.js';
 import { Connection } from '../transport/connection.js';
@@ -417,7 +418,10 @@ function openSocket(e: Endpoint, timeoutMs: number): Promise<Socket> {
  */
 export async function connect(options: Readonly<ClientOptions>): Promise<Client> {
   const settings = resolveClientSettings(options);
-  const socket = await openSocket(settings.endpoint, settings.handshakeTimeout);
+  const socket =
+    settings.tls === undefined
+      ? await openSocket(settings.endpoint, settings.handshakeTimeout)
+      : await openTlsSocket(settings.endpoint, settings.handshakeTimeout, settings.tls);
   const client = new ClientImpl(socket, settings, options);
   try {
     await client.open();

@@ -1,5 +1,6 @@
 import { ArgumentError, ErrorCode } from '../errors.js';
 import { resolveEndpoint, type Endpoint, type EndpointOptions } from '../transport/endpoint.js';
+import { resolveClientTls, type ClientTlsOptions } from './tls.js';
 
 /** Client options. */
 export interface ClientOptions extends EndpointOptions {
@@ -15,6 +16,8 @@ export interface ClientOptions extends EndpointOptions {
   readonly handshakeTimeout?: number;
   /** Send heartbeats when the server asks for them. Defaults to true. */
   readonly heartbeat?: boolean;
+  /** Connect with TLS (to the server's TLS listener), verifying its certificate. Defaults to none (plain TCP). */
+  readonly tls?: ClientTlsOptions;
 }
 
 /** Default response timeout, ms (the Java client's fixed 10 s). */
@@ -33,6 +36,7 @@ export interface ClientSettings {
   readonly timeout: number;
   readonly handshakeTimeout: number;
   readonly heartbeat: boolean;
+  readonly tls: ClientTlsOptions | undefined;
 }
 
 function bad(msg: string): never {
@@ -63,5 +67,6 @@ export function resolveClientSettings(o: Readonly<ClientOptions>): ClientSetting
     timeout: millis(o.timeout, 'timeout', DEFAULT_REQUEST_TIMEOUT),
     handshakeTimeout: millis(o.handshakeTimeout, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT),
     heartbeat: o.heartbeat ?? true,
+    tls: resolveClientTls(o.tls),
   };
 }

@@ -22,6 +22,8 @@ export interface SessionState {
   readonly address: string;
   /** Subject CN of the peer's verified TLS client certificate, if any (it is then the principal). */
   readonly certificatePrincipal: string | undefined;
+  /** The connection runs over TLS: Venice's own encryption is not required on it. */
+  readonly transportSecure: boolean;
   /** Aborts when the connection closes or the server shuts down. */
   readonly signal: AbortSignal;
   /** User name after login, else `anon`. */

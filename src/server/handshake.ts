@@ -13,7 +13,7 @@ export function clientConfigPayload(ctx: RequestContext): Record<string, number 
     'max-msg-size': s.maxMessageSize,
     'compress-cutoff-size': s.compressCutoffSize,
     'permit-client-queue-mgmt': s.permitClientQueueMgmt,
-    encrypt: s.encrypt,
+    encrypt: s.encrypt && !ctx.session.transportSecure, // TLS: no Venice encryption on top unless the client asks
     'heartbeat-interval': s.heartbeatInterval,
     authentication: auth,
   };

@@ -170,7 +170,7 @@ export function createSecurityFeature(settings: ServerSettings): ServerFeature {
       const keyed = session.connection.codec.cipher !== undefined;
       // A plaintext request is refused when the server requires encryption, and also when this
       // connection has a key by now (it was sent before the key exchange completed).
-      if (!ctx.encrypted && (settings.encrypt || keyed) && !BEFORE_ENCRYPTION.has(msg.type)) {
+      if (!ctx.encrypted && ((settings.encrypt && !session.transportSecure) || keyed) && !BEFORE_ENCRYPTION.has(msg.type)) {
         session.destroy(
           new ProtocolError(
             ErrorCode.ENCRYPTION_REQUIRED,

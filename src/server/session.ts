@@ -7,7 +7,7 @@ import type { DispatchResult, RecordedError, ServerCore, SessionState } from './
 import { dispatch, EXCLUSIVE_TYPES } from './dispatch.js';
 import type { SessionGuard } from './hygiene.js';
 import { ERROR_QUEUE_CAPACITY } from './options.js';
-import { certificatePrincipal } from './tls.js';
+import { certificatePrincipal, isTlsSocket } from './tls.js';
 import { describeError } from './request.js';
 import { isRecordedError, textResponse } from './responses.js';
 
@@ -25,6 +25,7 @@ export class ServerSession implements SessionState {
   readonly remote: string;
   readonly address: string;
   readonly certificatePrincipal: string | undefined;
+  readonly transportSecure: boolean;
   /** Deadlines and limits of this connection (src/server/hygiene.ts). */
   readonly guard: SessionGuard;
   principal = 'anon';
@@ -61,6 +62,7 @@ export class ServerSession implements SessionState {
     this.remote = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix-socket';
     this.address = guard.address;
     this.certificatePrincipal = certificatePrincipal(socket);
+    this.transportSecure = isTlsSocket(socket);
     if (this.certificatePrincipal !== undefined) {
       // A verified client certificate is the login (docs/security.md "TLS").
       this.principal = this.certificatePrincipal;
@@ -211,7 +213,7 @@ export class ServerSession implements SessionState {
   #checkHandshake(): void {
     if (this.guard.handshakeDone || this.ackMode === undefined) return;
     const s = this.#server.settings;
-    if (s.encrypt && this.connection.codec.cipher === undefined) return;
+    if (s.encrypt && !this.transportSecure && this.connection.codec.cipher === undefined) return;
     if (s.authenticator?.active === true && !this.authenticated) return;
     this.guard.completeHandshake();
   }

@@ -84,6 +84,11 @@ export function createTlsListener(s: ServerTlsSettings, handshakeTimeout: number
   return server;
 }
 
+/** True when `socket` is a TLS connection. */
+export function isTlsSocket(socket: Socket): boolean {
+  return (socket as Partial<TLSSocket>).encrypted === true;
+}
+
 /** The subject CN of a verified client certificate, or undefined. */
 export function certificatePrincipal(socket: Socket): string | undefined {
   const t = socket as Partial<TLSSocket>;
