@@ -10,6 +10,7 @@ import { ERROR_QUEUE_CAPACITY } from './options.js';
 import { certificatePrincipal, isTlsSocket } from './tls.js';
 import { describeError } from './request.js';
 import { isRecordedError, textResponse } from './responses.js';
+import { redactPaths, redactResponse } from './redact.js';
 
 /**
  * One client connection on the server: its state (SEMANTICS §1), and the request loop.
@@ -89,7 +90,11 @@ export class ServerSession implements SessionState {
   recordError(description: string, request: Message | undefined, exception?: unknown): void {
     this.#server.stats.responseDiscardedCount++;
     if (this.#errors.length >= ERROR_QUEUE_CAPACITY) this.#errors.shift();
-    this.#errors.push({ description, request, exception: exception === undefined ? null : describeError(exception) });
+    this.#errors.push({
+      description: redactPaths(description),
+      request,
+      exception: exception === undefined ? null : redactPaths(describeError(exception)),
+    });
   }
 
   takeError(): { error: RecordedError; left: number } | undefined {
@@ -206,7 +211,7 @@ export class ServerSession implements SessionState {
       this.connection.send(textResponse(req, 'HANDLER_ERROR', text));
       return;
     }
-    this.connection.send(res);
+    this.connection.send(redactResponse(res)); // no server file paths in answers
   }
 
   /** Ends the pre-handshake limits once CLIENT_CONFIG, key exchange and login (as required) are done. */

@@ -1,0 +1,28 @@
+/**
+ * Keeps server file paths out of what clients see (docs/security.md "Secrets"): texts the
+ * server builds — error answers, the `ipc-server/error` records, status JSON — pass through
+ * {@link redactPaths} at the response seam (the session), whatever layer wrote them.
+ */
+import type { Message } from '../message/message.js';
+import { isServerBuilt } from './responses.js';
+
+/** An absolute path with at least two segments (`/var/lib/x`, `'/tmp/a/b.wal'`), after a separator. */
+const ABSOLUTE_PATH = /(^|[\s'"(=:,[])\/(?:[^\s'"/,)\]]+\/)+[^\s'",)\]]*/g;
+
+/** Replaces absolute file paths in `text` by `<path>`. */
+export function redactPaths(text: string): string {
+  return text.replace(ABSOLUTE_PATH, '$1<path>');
+}
+
+/** A server-built response with paths removed from its text or JSON (others are returned as they are). */
+export function redactResponse(res: Message): Message {
+  if (!isServerBuilt(res)) return res;
+  let text: string;
+  try {
+    text = res.text;
+  } catch {
+    return res;
+  }
+  const clean = redactPaths(text);
+  return clean === text ? res : res.with({ data: Buffer.from(clean, 'utf8') });
+}
