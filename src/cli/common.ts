@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   binaryMessage,
@@ -35,6 +36,9 @@ export const CLIENT_OPTIONS: Options = {
   user: { type: 'string' },
   password: { type: 'string' },
   'password-env': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
 };
 
 /** The security options of {@link CLIENT_OPTIONS}, for commands with their own connection options. */
@@ -43,10 +47,13 @@ export const SECURITY_OPTIONS = {
   user: { type: 'string' },
   password: { type: 'string' },
   'password-env': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
 } as const;
 
 /** Usage text of the options in {@link CLIENT_OPTIONS} that concern security. */
-export const CLIENT_SECURITY_USAGE = '[--encrypt] [--user U (--password P | --password-env VAR)]';
+export const CLIENT_SECURITY_USAGE = '[--encrypt] [--user U (--password P | --password-env VAR)] [--tls-ca F [--tls-cert F --tls-key F]]';
 
 /** Environment variable read for the password when `--user` comes without one. */
 export const PASSWORD_ENV = 'VENICE_IPC_PASSWORD';
@@ -96,7 +103,32 @@ export function clientOptions(v: Values, env: NodeJS.ProcessEnv = process.env): 
   const timeout = int(v, 'timeout');
   if (uri !== undefined && (port !== undefined || host !== undefined)) throw new UsageError('give either --uri or --port/--host');
   const base: ClientOptions = uri !== undefined ? { uri } : { port: port ?? 33333, ...(host !== undefined ? { host } : {}) };
-  return { ...base, ...(timeout !== undefined ? { timeout } : {}), ...(v['encrypt'] === true ? { encrypt: true } : {}), ...credentials(v, env) };
+  return {
+    ...base,
+    ...(timeout !== undefined ? { timeout } : {}),
+    ...(v['encrypt'] === true ? { encrypt: true } : {}),
+    ...credentials(v, env),
+    ...tlsOptions(v),
+  };
+}
+
+/** `--tls-ca/--tls-cert/--tls-key` (PEM files): connect with TLS. */
+function tlsOptions(v: Values): Pick<ClientOptions, 'tls'> {
+  const read = (name: string): string | undefined => {
+    const path = str(v, name);
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--${name}: cannot read ${path}: ${(err as Error).message}`);
+    }
+  };
+  const ca = read('tls-ca');
+  const cert = read('tls-cert');
+  const key = read('tls-key');
+  if (ca === undefined && cert === undefined && key === undefined) return {};
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  return { tls: { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert, key } : {}) } };
 }
 
 /**

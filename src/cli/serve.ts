@@ -1,6 +1,7 @@
 import { createServer, loadAuthenticator, type Handler, type ServerOptions, type SizeValue } from '../index.js';
 import { int, parse, str, UsageError, type Command } from './common.js';
 import { parseQueueSpec } from './queue.js';
+import { reloadAclOnSighup, serveSecurityOptions, SERVE_SECURITY_OPTIONS, SERVE_SECURITY_USAGE } from './serve-security.js';
 
 const echo: Handler = (m) => m;
 
@@ -16,7 +17,8 @@ export const serveCommand: Command = {
   usage:
     'serve [--port N | --uri URI] [--handler echo|none] [--max-message-size SIZE] [--max-connections N] [--heartbeat-interval S] ' +
       '[--queue NAME:CAPACITY[:bounded|circular|:bounded:durable]]... [--max-queues N] [--no-client-queue-mgmt] ' +
-      '[--encrypt] [--credentials FILE] [--compress-cutoff-size SIZE] [--wal-dir DIR [--wal-compress] [--wal-compact] [--wal-salvage]]',
+      '[--encrypt] [--credentials FILE] [--compress-cutoff-size SIZE] [--wal-dir DIR [--wal-compress] [--wal-compact] [--wal-salvage]] ' +
+      SERVE_SECURITY_USAGE,
   summary: 'run a server (binds 127.0.0.1 unless the URI names another host)',
   async run(argv) {
     const { values: v } = parse(argv, {
@@ -37,6 +39,7 @@ export const serveCommand: Command = {
       'wal-compress': { type: 'boolean' },
       'wal-compact': { type: 'boolean' },
       'wal-salvage': { type: 'boolean' },
+      ...SERVE_SECURITY_OPTIONS,
     });
     const queues = ((v['queue'] as string[] | undefined) ?? []).map(parseQueueSpec);
     const maxQueues = int(v, 'max-queues');
@@ -50,7 +53,10 @@ export const serveCommand: Command = {
     const maxMessageSize = sizeOption(str(v, 'max-message-size'));
     const cutoff = sizeOption(str(v, 'compress-cutoff-size'));
     const credentials = str(v, 'credentials');
-    const authenticator = credentials === undefined ? undefined : await loadAuthenticator(credentials);
+    const authenticator =
+      credentials === undefined
+        ? undefined
+        : await loadAuthenticator(credentials, { allowWorldReadable: v['allow-world-readable-credentials'] === true });
     const walDir = str(v, 'wal-dir');
     if (walDir === undefined && (v['wal-compress'] === true || v['wal-compact'] === true || v['wal-salvage'] === true)) {
       throw new UsageError('--wal-compress, --wal-compact and --wal-salvage need --wal-dir');
@@ -66,6 +72,7 @@ export const serveCommand: Command = {
       ...(cutoff !== undefined ? { compressCutoffSize: cutoff } : {}),
       ...(v['encrypt'] === true ? { encrypt: true } : {}),
       ...(authenticator !== undefined ? { authenticator } : {}),
+      ...serveSecurityOptions(v),
       ...(walDir !== undefined
         ? {
             walDir,
@@ -88,6 +95,8 @@ export const serveCommand: Command = {
       throw err;
     }
     process.stdout.write(`listening on ${server.uri}\n`);
+    if (server.tlsUri !== undefined) process.stderr.write(`TLS listening on ${server.tlsUri}\n`);
+    const stopReload = reloadAclOnSighup(server, str(v, 'acl'));
     if (v['hint'] === true) {
       process.stderr.write(
         `Try it from another terminal (in this folder):\n  npm run cli -- send --uri ${server.uri} --text hello\nStop with Ctrl-C.\n`,
@@ -102,6 +111,7 @@ export const serveCommand: Command = {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    stopReload();
     await server.close();
     return 0;
   },
