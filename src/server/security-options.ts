@@ -19,7 +19,8 @@ export interface SecurityServerOptions {
   /**
    * A connection that sent no frame (a heartbeat is a frame) for this many ms while no request
    * of it is in progress is closed (`IDLE_TIMEOUT`); 0 = no limit. Defaults to 3 × the heartbeat
-   * interval when `heartbeatInterval` is set, else 0.
+   * interval, at least 10 s, when `heartbeatInterval` is set (Java clients send the first
+   * heartbeat 3 s after opening), else 0.
    */
   readonly idleTimeout?: number;
   /**
@@ -80,8 +81,10 @@ export const DEFAULT_MAX_PENDING_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_IDLE_EVICTION_AGE = 5_000;
 /** Default memory of the login throttle, ms. */
 export const DEFAULT_LOGIN_THROTTLE_WINDOW = 15 * 60_000;
-/** The idle deadline is this multiple of the heartbeat interval unless set. */
+/** The idle deadline is this multiple of the heartbeat interval unless set… */
 export const IDLE_HEARTBEAT_FACTOR = 3;
+/** …and at least this many ms. */
+export const MIN_DEFAULT_IDLE_TIMEOUT = 10_000;
 
 /** Validated security settings. */
 export interface SecuritySettings {
@@ -155,7 +158,7 @@ export function resolveSecuritySettings(o: Readonly<SecurityServerOptions>, larg
   const allow = o.allow === undefined ? undefined : parseAllowList(o.allow);
   return {
     handshakeTimeout: ms(o.handshakeTimeout, 'handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT),
-    idleTimeout: ms(o.idleTimeout, 'idleTimeout', heartbeatInterval > 0 ? IDLE_HEARTBEAT_FACTOR * heartbeatInterval * 1000 : 0),
+    idleTimeout: ms(o.idleTimeout, 'idleTimeout', heartbeatInterval > 0 ? Math.max(MIN_DEFAULT_IDLE_TIMEOUT, IDLE_HEARTBEAT_FACTOR * heartbeatInterval * 1000) : 0),
     frameTimeout: ms(o.frameTimeout, 'frameTimeout', DEFAULT_FRAME_TIMEOUT),
     maxPreAuthFrameSize: preAuth,
     maxPendingBytes: budget,

@@ -76,9 +76,11 @@ test('a connection that sends nothing for idleTimeout is closed with IDLE_TIMEOU
   await waiting.close();
 });
 
-test('the idle deadline defaults to 3 heartbeat intervals', async () => {
-  await using t = await testServer({ heartbeatInterval: 2 });
-  assert.equal(t.server.settings.security.idleTimeout, 6000);
+test('the idle deadline defaults to 3 heartbeat intervals, at least 10 s, and is off without heartbeats', async () => {
+  for (const [heartbeatInterval, want] of [[0, 0], [2, 10_000], [5, 15_000]] as const) {
+    await using t = await testServer({ heartbeatInterval });
+    assert.equal(t.server.settings.security.idleTimeout, want);
+  }
 });
 
 test('a message that began to arrive and stalls is closed with FRAME_TIMEOUT', async () => {
