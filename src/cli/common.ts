@@ -26,21 +26,6 @@ export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Options every client command takes. */
-export const CLIENT_OPTIONS: Options = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  uri: { type: 'string' },
-  timeout: { type: 'string' },
-  encrypt: { type: 'boolean' },
-  user: { type: 'string' },
-  password: { type: 'string' },
-  'password-env': { type: 'string' },
-  'tls-ca': { type: 'string' },
-  'tls-cert': { type: 'string' },
-  'tls-key': { type: 'string' },
-};
-
 /** The security options of {@link CLIENT_OPTIONS}, for commands with their own connection options. */
 export const SECURITY_OPTIONS = {
   encrypt: { type: 'boolean' },
@@ -51,6 +36,15 @@ export const SECURITY_OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
 } as const;
+
+/** Options every client command takes. */
+export const CLIENT_OPTIONS: Options = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  uri: { type: 'string' },
+  timeout: { type: 'string' },
+  ...SECURITY_OPTIONS,
+};
 
 /** Usage text of the options in {@link CLIENT_OPTIONS} that concern security. */
 export const CLIENT_SECURITY_USAGE = '[--encrypt] [--user U (--password P | --password-env VAR)] [--tls-ca F [--tls-cert F --tls-key F]]';
@@ -112,20 +106,22 @@ export function clientOptions(v: Values, env: NodeJS.ProcessEnv = process.env): 
   };
 }
 
+/** The content of the file an option names (PEM), or undefined; an unreadable file is a usage error. */
+export function fileOption(v: Values, name: string): string | undefined {
+  const path = str(v, name);
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--${name}: cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
 /** `--tls-ca/--tls-cert/--tls-key` (PEM files): connect with TLS. */
 function tlsOptions(v: Values): Pick<ClientOptions, 'tls'> {
-  const read = (name: string): string | undefined => {
-    const path = str(v, name);
-    if (path === undefined) return undefined;
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new UsageError(`--${name}: cannot read ${path}: ${(err as Error).message}`);
-    }
-  };
-  const ca = read('tls-ca');
-  const cert = read('tls-cert');
-  const key = read('tls-key');
+  const ca = fileOption(v, 'tls-ca');
+  const cert = fileOption(v, 'tls-cert');
+  const key = fileOption(v, 'tls-key');
   if (ca === undefined && cert === undefined && key === undefined) return {};
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   return { tls: { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert, key } : {}) } };

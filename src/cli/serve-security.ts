@@ -1,7 +1,6 @@
 /** `serve` flags for TLS, ACLs, the allow-list and the connection limits (docs/security.md). */
-import { readFileSync } from 'node:fs';
 import type { ServerOptions } from '../index.js';
-import { int, str, UsageError, type Values } from './common.js';
+import { fileOption as file, int, str, UsageError, type Values } from './common.js';
 
 /** parseArgs options of the security flags of `serve`. */
 export const SERVE_SECURITY_OPTIONS = {
@@ -26,16 +25,6 @@ export const SERVE_SECURITY_USAGE =
   '[--tls-uri URI --tls-cert F --tls-key F [--tls-ca F] [--tls-client-cert required|optional]] [--acl FILE] [--allow CIDR,...] ' +
   '[--handshake-timeout MS] [--idle-timeout MS] [--frame-timeout MS] [--max-pre-auth-frame-size SIZE] [--max-pending-bytes SIZE] ' +
   '[--max-connections-per-address N] [--allow-world-readable-credentials]';
-
-function file(v: Values, name: string): string | undefined {
-  const path = str(v, name);
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--${name}: cannot read ${path}: ${(err as Error).message}`);
-  }
-}
 
 /** The server options the security flags ask for. */
 export function serveSecurityOptions(v: Values): Partial<ServerOptions> {
