@@ -99,6 +99,8 @@ export class LoginThrottle {
       if (!ok) {
         e.failures++;
         e.lastFailure = now;
+      } else if (e.failures === 0 && e.pending === 0) {
+        this.#entries.delete(k); // nothing to remember about a key that never failed
       }
     }
   }
