@@ -74,6 +74,13 @@ export class ConnectionHygiene {
     return unauth ?? idle;
   }
 
+  /** True when a TCP peer passes the allow-list (checked before a TLS handshake is spent on it). */
+  allowed(socket: Socket): boolean {
+    const a = this.settings.allow;
+    const address = peerAddress(socket);
+    return a === undefined || address === 'unix' || isAllowed(a, address);
+  }
+
   /** Creates the guard of an accepted socket. */
   guard(socket: Socket): SessionGuard {
     const address = peerAddress(socket);

@@ -138,7 +138,13 @@ class ServerImpl implements Server, ServerCore {
     }
     const t = this.#settings.security.tls;
     if (t !== undefined) {
-      this.#tls = createTlsListener(t, this.#settings.security.handshakeTimeout, (s) => this.#accept(s));
+      this.#tls = createTlsListener(
+        t,
+        this.#settings.security.handshakeTimeout,
+        this.#settings.maxConnections, // TLS handshakes in progress at once
+        (raw) => this.#hygiene.allowed(raw),
+        (s) => this.#accept(s),
+      );
       try {
         await listenOn(this.#tls, t.endpoint);
       } catch (err) {

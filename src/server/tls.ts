@@ -63,8 +63,23 @@ export function resolveServerTls(o: Readonly<ServerTlsOptions>): ServerTlsSettin
   return { endpoint, cert: o.cert, key: o.key, ca: o.ca, clientCert };
 }
 
-/** Creates the TLS server; `onSocket` gets each connection after its TLS handshake. */
-export function createTlsListener(s: ServerTlsSettings, handshakeTimeout: number, onSocket: (socket: Socket) => void): TlsServer {
+/**
+ * Creates the TLS server; `onSocket` gets each connection after its TLS handshake. Before
+ * that, `admitRaw` may refuse the TCP connection (allow-list), and at most `maxHandshakes`
+ * TLS handshakes run at once: one more closes the oldest still in its handshake, so silent
+ * sockets cannot keep clients out of the TLS port either.
+ */
+export function createTlsListener(
+  s: ServerTlsSettings,
+  handshakeTimeout: number,
+  maxHandshakes: number,
+  admitRaw: (socket: Socket) => boolean,
+  onSocket: (socket: Socket) => void,
+): TlsServer {
+  // Raw sockets still in the TLS handshake, oldest first, by remote address and port (the
+  // TLS socket of a finished handshake has the same ones).
+  const handshaking = new Map<string, Socket>();
+  const keyOf = (s: Socket): string => `${s.remoteAddress ?? ''}|${s.remotePort ?? ''}`;
   const server = tlsCreateServer(
     {
       cert: s.cert as string,
@@ -76,10 +91,29 @@ export function createTlsListener(s: ServerTlsSettings, handshakeTimeout: number
       handshakeTimeout: handshakeTimeout > 0 ? handshakeTimeout : 120_000,
     },
     (socket) => {
+      handshaking.delete(keyOf(socket));
       socket.setNoDelay(true);
       onSocket(socket);
     },
   );
+  server.on('connection', (raw: Socket) => {
+    if (!admitRaw(raw)) {
+      raw.destroy();
+      return;
+    }
+    if (handshaking.size >= maxHandshakes) {
+      const oldest = handshaking.entries().next();
+      if (oldest.done !== true) {
+        handshaking.delete(oldest.value[0]);
+        oldest.value[1].destroy();
+      }
+    }
+    const key = keyOf(raw);
+    handshaking.set(key, raw);
+    raw.once('close', () => {
+      if (handshaking.get(key) === raw) handshaking.delete(key);
+    });
+  });
   server.on('tlsClientError', () => undefined); // a failed TLS handshake only concerns that socket
   return server;
 }

@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAuthenticator } from '../../src/auth/authenticator.js';
-import { connect, ErrorCode, isIpcError, plainTextMessage } from '../../src/index.js';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect, ErrorCode, isIpcError, parseUri, plainTextMessage } from '../../src/index.js';
 import { makeCerts, type TestCerts } from '../helpers/certs.js';
 import { testServer } from '../helpers/secure-peer.js';
 
@@ -85,5 +86,28 @@ test('TLS with optional client certificates: without one the client logs in with
   const { createServer } = await import('../../src/index.js');
   await assert.rejects(createServer({ port: 0, tls: { port: 0, cert: 'not a certificate', key: pem['server.key'] } }), (e: unknown) =>
     isIpcError(e, ErrorCode.INVALID_OPTION),
+  );
+});
+
+test('TLS port: silent sockets do not keep a TLS client out; the allow-list applies before the TLS handshake', async () => {
+  await using t = await testServer({ ...tlsOption(), maxConnections: 5, handshakeTimeout: 5000 });
+  const e = parseUri(t.server.tlsUri ?? '');
+  assert.equal(e.kind, 'inet');
+  const silent = await Promise.all(
+    Array.from({ length: 10 }, () => new Promise<Socket>((resolve, reject) => {
+      const s = netConnect({ host: e.kind === 'inet' ? e.host : '', port: e.kind === 'inet' ? e.port : 0 });
+      s.on('error', () => undefined);
+      s.once('connect', () => resolve(s));
+      s.once('error', reject);
+    })),
+  );
+  const start = Date.now();
+  await using c = await connect({ uri: t.server.tlsUri, tls: { ca: pem['ca.crt'] }, handshakeTimeout: 3000 });
+  assert.equal((await c.send(plainTextMessage('1', 't', 'in'))).text, 'in');
+  assert.ok(Date.now() - start < 3000);
+  for (const s of silent) s.destroy();
+  await using denied = await testServer({ ...tlsOption(), allow: '10.0.0.0/8' });
+  await assert.rejects(connect({ uri: denied.server.tlsUri, tls: { ca: pem['ca.crt'] }, handshakeTimeout: 2000 }), (err: unknown) =>
+    isIpcError(err, ErrorCode.CONNECT_FAILED),
   );
 });
