@@ -107,4 +107,4 @@ export type { ClientTlsOptions, ClientPem } from './client/tls.js';
 export { verifyWalDir, dumpWalDir } from './wal/index.js';
 export { encodeStoredMessage, decodeStoredMessage } from './transport/stored-message.js';
 export type { VerifyResult, VerifiedLog, RecoveredQueue, RecoveredEntry, Damage, LogFormat } from './wal/index.js';
-export { benchmark, formatBenchmarkSummary, type BenchmarkOptions, type BenchmarkResult } from './client/benchmark.js';
+export { benchmark, formatBenchmarkSummary, type BenchmarkOptions, type BenchmarkProgress, type BenchmarkResult } from './client/benchmark.js';

@@ -1,30 +1,24 @@
 /** `serve` flags for TLS, ACLs, the allow-list and the connection limits (docs/security.md). */
 import type { ServerOptions } from '../index.js';
-import { fileOption as file, int, str, UsageError, type Values } from './common.js';
+import { fileOption as file, int, str, UsageError, type OptionSpec, type Values } from './common.js';
 
-/** parseArgs options of the security flags of `serve`. */
-export const SERVE_SECURITY_OPTIONS = {
-  'tls-uri': { type: 'string' },
-  'tls-cert': { type: 'string' },
-  'tls-key': { type: 'string' },
-  'tls-ca': { type: 'string' },
-  'tls-client-cert': { type: 'string' },
-  acl: { type: 'string' },
-  allow: { type: 'string' },
-  'handshake-timeout': { type: 'string' },
-  'idle-timeout': { type: 'string' },
-  'frame-timeout': { type: 'string' },
-  'max-pre-auth-frame-size': { type: 'string' },
-  'max-pending-bytes': { type: 'string' },
-  'max-connections-per-address': { type: 'string' },
-  'allow-world-readable-credentials': { type: 'boolean' },
-} as const;
-
-/** Usage text of {@link SERVE_SECURITY_OPTIONS}. */
-export const SERVE_SECURITY_USAGE =
-  '[--tls-uri URI --tls-cert F --tls-key F [--tls-ca F] [--tls-client-cert required|optional]] [--acl FILE] [--allow CIDR,...] ' +
-  '[--handshake-timeout MS] [--idle-timeout MS] [--frame-timeout MS] [--max-pre-auth-frame-size SIZE] [--max-pending-bytes SIZE] ' +
-  '[--max-connections-per-address N] [--allow-world-readable-credentials]';
+/** The security flags of `serve`. */
+export const SERVE_SECURITY_OPTIONS: readonly OptionSpec[] = [
+  { name: 'tls-uri', type: 'string', value: 'URI', description: 'also listen with TLS on af-inet://HOST:PORT (needs --tls-cert, --tls-key). Defaults to none' },
+  { name: 'tls-cert', type: 'string', value: 'F', description: 'PEM certificate chain of the TLS listener. Defaults to none' },
+  { name: 'tls-key', type: 'string', value: 'F', description: 'PEM private key of the TLS listener. Defaults to none' },
+  { name: 'tls-ca', type: 'string', value: 'F', description: 'PEM CAs that client certificates must chain to. Defaults to the Node root store' },
+  { name: 'tls-client-cert', type: 'string', value: 'required|optional', description: 'ask TLS clients for a certificate; its subject CN is the principal. Defaults to not asked' },
+  { name: 'acl', type: 'string', value: 'FILE', description: 'enforce the JSON ACL FILE (docs/security.md); SIGHUP re-reads it. Defaults to none (all allowed)' },
+  { name: 'allow', type: 'string', value: 'CIDR,...', description: 'accept TCP clients only from these addresses or CIDR blocks. Defaults to all' },
+  { name: 'handshake-timeout', type: 'string', value: 'MS', description: 'close connections that have not finished the handshake. Defaults to 10000' },
+  { name: 'idle-timeout', type: 'string', value: 'MS', description: 'close connections that sent nothing for MS (0: never). Defaults to 3 heartbeat intervals, at least 10 s, with a heartbeat, else never' },
+  { name: 'frame-timeout', type: 'string', value: 'MS', description: 'close connections whose message does not complete within MS. Defaults to 60000' },
+  { name: 'max-pre-auth-frame-size', type: 'string', value: 'SIZE', description: 'largest frame before the handshake completes. Defaults to 8KB' },
+  { name: 'max-pending-bytes', type: 'string', value: 'SIZE', description: 'server-wide budget of bytes in partly received messages. Defaults to 256MB' },
+  { name: 'max-connections-per-address', type: 'string', value: 'N', description: 'most connections from one IP address (0: no limit). Defaults to 0' },
+  { name: 'allow-world-readable-credentials', type: 'boolean', description: 'load a --credentials file that everyone may read. Defaults to refused' },
+];
 
 /** The server options the security flags ask for. */
 export function serveSecurityOptions(v: Values): Partial<ServerOptions> {
