@@ -18,6 +18,7 @@ export const SERVE_SECURITY_OPTIONS: readonly OptionSpec[] = [
   { name: 'max-pending-bytes', type: 'string', value: 'SIZE', description: 'server-wide budget of bytes in partly received messages. Defaults to 256MB' },
   { name: 'max-connections-per-address', type: 'string', value: 'N', description: 'most connections from one IP address (0: no limit). Defaults to 0' },
   { name: 'allow-world-readable-credentials', type: 'boolean', description: 'load a --credentials file that everyone may read. Defaults to refused' },
+  { name: 'no-plain', type: 'boolean', description: 'listen only with TLS on --tls-uri, no plain listener (Java clients cannot connect). Defaults to both' },
 ];
 
 /** The server options the security flags ask for. */
@@ -31,6 +32,10 @@ export function serveSecurityOptions(v: Values): Partial<ServerOptions> {
     throw new UsageError('--tls-cert, --tls-key, --tls-ca and --tls-client-cert need --tls-uri');
   }
   if (tlsUri !== undefined && (cert === undefined || key === undefined)) throw new UsageError('--tls-uri needs --tls-cert and --tls-key');
+  if (v['no-plain'] === true && tlsUri === undefined) throw new UsageError('--no-plain needs --tls-uri');
+  if (v['no-plain'] === true && (str(v, 'uri') !== undefined || str(v, 'port') !== undefined)) {
+    throw new UsageError('--no-plain excludes --port and --uri');
+  }
   if (clientCert !== undefined && clientCert !== 'required' && clientCert !== 'optional') {
     throw new UsageError('--tls-client-cert must be required or optional');
   }

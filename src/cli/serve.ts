@@ -64,7 +64,7 @@ export const serveCommand: Command = {
       throw new UsageError('--wal-compress, --wal-compact and --wal-salvage need --wal-dir');
     }
     const opts: ServerOptions = {
-      ...(uri !== undefined ? { uri } : { port: port ?? 33333 }),
+      ...(v['no-plain'] === true ? {} : uri !== undefined ? { uri } : { port: port ?? 33333 }),
       ...(handlerName === 'echo' ? { handler: echo } : {}),
       ...(maxConnections !== undefined ? { maxConnections } : {}),
       ...(heartbeatInterval !== undefined ? { heartbeatInterval } : {}),

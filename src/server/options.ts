@@ -6,7 +6,7 @@ import { resolveEndpoint, type Endpoint, type EndpointOptions } from '../transpo
 import { parseSize, type SizeValue } from '../util/units.js';
 import { resolvePubSubSettings, type PubSubServerOptions, type PubSubSettings } from './pubsub-options.js';
 import { resolveWalSettings, type WalServerOptions, type WalSettings } from './wal-options.js';
-import { resolveSecuritySettings, type SecurityServerOptions, type SecuritySettings } from './security-options.js';
+import { isTlsOnly, resolveSecuritySettings, type SecurityServerOptions, type SecuritySettings } from './security-options.js';
 
 /** What a handler gets besides the request. */
 export interface HandlerContext {
@@ -157,13 +157,14 @@ export function resolveServerSettings(o: Readonly<ServerOptions>): ServerSetting
   if (auth !== undefined && (auth === null || typeof auth !== 'object' || typeof auth.verify !== 'function')) {
     opt('authenticator must be an Authenticator (see createAuthenticator)');
   }
-  if (auth?.active === true && !encrypt) throw new ArgumentError(ErrorCode.INVALID_OPTION, AUTH_WITHOUT_ENCRYPTION_TEXT);
+  // Over TLS alone the transport is encrypted: the login needs no Venice encryption then.
+  if (auth?.active === true && !encrypt && !isTlsOnly(o)) throw new ArgumentError(ErrorCode.INVALID_OPTION, AUTH_WITHOUT_ENCRYPTION_TEXT);
   const delay = o.authFailureDelay ?? DEFAULT_AUTH_FAILURE_DELAY;
   if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0 || delay * MAX_AUTH_FAILURE_DELAY_FACTOR > 60_000) {
     opt(`authFailureDelay must be a number of ms from 0 to ${60_000 / MAX_AUTH_FAILURE_DELAY_FACTOR}`);
   }
   return {
-    endpoint: resolveEndpoint(o, 'server'),
+    endpoint: isTlsOnly(o) ? resolveEndpoint({ uri: o.tls?.uri, port: o.tls?.port, host: o.tls?.host }, 'server') : resolveEndpoint(o, 'server'),
     handler: o.handler,
     maxConnections: positiveInt(o.maxConnections, 'maxConnections', DEFAULT_MAX_CONNECTIONS),
     maxMessageSize,

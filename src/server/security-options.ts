@@ -7,6 +7,12 @@ import type { AclPolicy } from '../auth/acl.js';
 import { ArgumentError, ErrorCode } from '../errors.js';
 import { parseSize, type SizeValue } from '../util/units.js';
 import { resolveServerTls, type ServerTlsOptions, type ServerTlsSettings } from './tls.js';
+import type { EndpointOptions } from '../transport/endpoint.js';
+
+/** True when only the TLS listener is asked for (`tls` without `uri`, `port` or `path`). */
+export function isTlsOnly(o: Readonly<SecurityServerOptions & EndpointOptions>): boolean {
+  return o.tls !== undefined && o.uri === undefined && o.port === undefined && o.path === undefined;
+}
 
 /** Security options of `createServer` (part of `ServerOptions`). */
 export interface SecurityServerOptions {
@@ -63,7 +69,10 @@ export interface SecurityServerOptions {
    * `parseAcl`. Defaults to none (every client may do everything, as Venice 1.12.71).
    */
   readonly acl?: string | AclPolicy;
-  /** A TLS listener next to the plain one (docs/security.md). Defaults to none. */
+  /**
+   * A TLS listener next to the plain one, or instead of it when no `uri`, `port` or `path` is
+   * given (docs/security.md). Defaults to none.
+   */
   readonly tls?: ServerTlsOptions;
 }
 
@@ -102,6 +111,8 @@ export interface SecuritySettings {
   readonly allowText: readonly string[];
   readonly acl: string | AclPolicy | undefined;
   readonly tls: ServerTlsSettings | undefined;
+  /** Only the TLS listener: the server's endpoint is the TLS one. */
+  readonly tlsOnly: boolean;
 }
 
 function bad(msg: string): never {
@@ -142,7 +153,11 @@ export function isAllowed(list: BlockList, address: string): boolean {
  * Validates the security options. `largestFrame` is the payload frame limit that follows
  * from the message size, `heartbeatInterval` the server's (seconds).
  */
-export function resolveSecuritySettings(o: Readonly<SecurityServerOptions>, largestFrame: number, heartbeatInterval: number): SecuritySettings {
+export function resolveSecuritySettings(
+  o: Readonly<SecurityServerOptions & EndpointOptions>,
+  largestFrame: number,
+  heartbeatInterval: number,
+): SecuritySettings {
   const preAuth = o.maxPreAuthFrameSize === undefined ? DEFAULT_MAX_PRE_AUTH_FRAME : parseSize(o.maxPreAuthFrameSize, 'maxPreAuthFrameSize');
   if (!(preAuth >= MIN_PRE_AUTH_FRAME)) bad(`maxPreAuthFrameSize must be at least ${MIN_PRE_AUTH_FRAME} bytes`);
   const dfltBudget = Math.max(DEFAULT_MAX_PENDING_BYTES, largestFrame + 1024 * 1024);
@@ -169,5 +184,6 @@ export function resolveSecuritySettings(o: Readonly<SecurityServerOptions>, larg
     allowText: allow?.text ?? [],
     acl: o.acl,
     tls: o.tls === undefined ? undefined : resolveServerTls(o.tls),
+    tlsOnly: isTlsOnly(o),
   };
 }

@@ -16,7 +16,7 @@ import { createQueueFeature, createQueueOnServer, existsQueueOnServer, QUEUE_FEA
 import { openWalFeature, WAL_FEATURE } from './durable-queues.js';
 import { ServerStats } from './stats.js';
 import { ConnectionHygiene } from './hygiene.js';
-import { createTlsListener } from './tls.js';
+import { createTlsListener, type ServerTlsSettings } from './tls.js';
 import { AUTHORIZATION_FEATURE, createAuthorizationFeature, type AuthorizationFeature } from './authorization.js';
 
 const debug = debuglog('venice-ipc');
@@ -83,11 +83,26 @@ class ServerImpl implements Server, ServerCore {
   constructor(settings: ServerSettings) {
     this.#settings = settings;
     this.#endpoint = settings.endpoint;
-    this.#net = netCreateServer({ noDelay: true }, (s) => this.#accept(s));
     this.#hygiene = new ConnectionHygiene(settings.security, settings.maxConnections);
+    const tls = settings.security.tls;
+    this.#net =
+      settings.security.tlsOnly && tls !== undefined
+        ? this.#createTls(tls) // TLS instead of the plain listener
+        : netCreateServer({ noDelay: true }, (s) => this.#accept(s));
+  }
+
+  #createTls(t: ServerTlsSettings): TlsServer {
+    return createTlsListener(
+      t,
+      this.#settings.security.handshakeTimeout,
+      this.#settings.maxConnections, // TLS handshakes in progress at once
+      (raw) => this.#hygiene.allowed(raw),
+      (s) => this.#accept(s),
+    );
   }
 
   get tlsUri(): string | undefined {
+    if (this.#settings.security.tlsOnly) return this.uri;
     return this.#tlsEndpoint === undefined ? undefined : formatEndpoint(this.#tlsEndpoint);
   }
 
@@ -137,14 +152,8 @@ class ServerImpl implements Server, ServerCore {
       this.#settings = { ...this.#settings, endpoint: this.#endpoint }; // the real port when 0 was asked for
     }
     const t = this.#settings.security.tls;
-    if (t !== undefined) {
-      this.#tls = createTlsListener(
-        t,
-        this.#settings.security.handshakeTimeout,
-        this.#settings.maxConnections, // TLS handshakes in progress at once
-        (raw) => this.#hygiene.allowed(raw),
-        (s) => this.#accept(s),
-      );
+    if (t !== undefined && !this.#settings.security.tlsOnly) {
+      this.#tls = this.#createTls(t);
       try {
         await listenOn(this.#tls, t.endpoint);
       } catch (err) {

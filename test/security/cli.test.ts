@@ -44,6 +44,8 @@ test('serve --tls-uri/--tls-cert/--tls-key --acl --allow; send --tls-ca; SIGHUP 
     // bad flags are usage errors
     const bad = await runCli(['serve', '--port', '0', '--tls-uri', 'af-inet://127.0.0.1:0']);
     assert.equal(bad.code, 64);
+    assert.equal((await runCli(['serve', '--no-plain'])).code, 64);
+    assert.equal((await runCli(['serve', '--no-plain', '--port', '1', '--tls-uri', 'af-inet://127.0.0.1:0', '--tls-cert', f('server.crt'), '--tls-key', f('server.key')])).code, 64);
     const badAcl = await runCli(['serve', '--port', '0', '--acl', f('server.crt')]);
     assert.notEqual(badAcl.code, 0);
     assert.match(badAcl.stderr, /VIPC_ERR_ACL_INVALID|line 1/);

@@ -111,3 +111,22 @@ test('TLS port: silent sockets do not keep a TLS client out; the allow-list appl
     isIpcError(err, ErrorCode.CONNECT_FAILED),
   );
 });
+
+test('TLS instead of the plain listener: tls without uri/port/path; a login needs no Venice encryption there', async () => {
+  const { createServer } = await import('../../src/index.js');
+  let principal = '';
+  await using server = await createServer({
+    tls: { port: 0, cert: pem['server.crt'], key: pem['server.key'] },
+    authenticator: await createAuthenticator({ bob: 'pw' }),
+    handler: (m, ctx) => {
+      principal = ctx.principal;
+      return m;
+    },
+  });
+  assert.equal(server.tlsUri, server.uri);
+  await using c = await connect({ uri: server.uri, tls: { ca: pem['ca.crt'] }, userName: 'bob', password: 'pw' });
+  assert.equal(c.serverConfig.encrypt, false);
+  assert.equal((await c.send(plainTextMessage('1', 't', 'x'))).text, 'x');
+  assert.equal(principal, 'bob');
+  await assert.rejects(connect({ uri: server.uri, handshakeTimeout: 1000 }), (e: unknown) => isIpcError(e)); // no plain listener
+});
