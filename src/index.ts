@@ -114,6 +114,18 @@ export {
   type PasswordFormat,
   type HashPasswordOptions,
 } from './crypto/password.js';
+export { parseAcl, loadAcl, PERMISSIONS, type AclPolicy, type Permission } from './auth/acl.js';
+export {
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  DEFAULT_FRAME_TIMEOUT,
+  DEFAULT_MAX_PRE_AUTH_FRAME,
+  DEFAULT_MAX_PENDING_BYTES,
+  DEFAULT_IDLE_EVICTION_AGE,
+  DEFAULT_LOGIN_THROTTLE_WINDOW,
+  type SecurityServerOptions,
+} from './server/security-options.js';
+export type { ServerTlsOptions, Pem } from './server/tls.js';
+export type { ClientTlsOptions, ClientPem } from './client/tls.js';
 export { verifyWalDir, dumpWalDir } from './wal/index.js';
 export { encodeStoredMessage, decodeStoredMessage } from './transport/stored-message.js';
 export type { VerifyResult, VerifiedLog, RecoveredQueue, RecoveredEntry, Damage, LogFormat } from './wal/index.js';

@@ -3,7 +3,7 @@
  * constant-time verification, and the Venice credentials file (Java properties).
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
@@ -24,10 +24,19 @@ export interface AuthenticatorOptions {
   readonly active: boolean;
   /** Stored form for new passwords (`'venice'` is readable by Java servers). Defaults to `'venice'`. */
   readonly format: PasswordFormat;
+  /**
+   * Load a credentials file that every user of the machine may read (mode `o+r`); such a
+   * file is refused otherwise (`CREDENTIALS_FILE`). Defaults to `false`.
+   */
+  readonly allowWorldReadable: boolean;
 }
 
 /** Defaults of {@link AuthenticatorOptions}. */
-export const DEFAULT_AUTHENTICATOR_OPTIONS: Readonly<AuthenticatorOptions> = Object.freeze({ active: true, format: 'venice' });
+export const DEFAULT_AUTHENTICATOR_OPTIONS: Readonly<AuthenticatorOptions> = Object.freeze({
+  active: true,
+  format: 'venice',
+  allowWorldReadable: false,
+});
 
 /** Options of {@link Authenticator.addCredentials}. */
 export interface AddCredentialsOptions {
@@ -111,6 +120,22 @@ async function readSource(source: CredentialsSource): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Refuses a credentials file that everyone may read (the password hashes allow offline guessing). */
+async function refuseWorldReadable(path: string | URL): Promise<void> {
+  let mode: number;
+  try {
+    mode = (await stat(path)).mode;
+  } catch {
+    return; // reading reports a missing file
+  }
+  if ((mode & 0o004) !== 0) {
+    throw new AuthError(
+      ErrorCode.CREDENTIALS_FILE,
+      `The credentials file is readable by everyone (mode ${(mode & 0o777).toString(8)}): chmod 600 it, or allow it explicitly`,
+    );
+  }
+}
+
 /** Parses credentials file text into a user → stored hash map. */
 function parseCredentials(text: string): Map<string, string> {
   try {
@@ -153,6 +178,7 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 class AuthenticatorImpl implements Authenticator {
   readonly #credentials = new Map<string, string>();
   readonly #format: PasswordFormat;
+  readonly #allowWorldReadable: boolean;
   #active: boolean;
   #dummy: Promise<string> | undefined;
 
@@ -161,6 +187,9 @@ class AuthenticatorImpl implements Authenticator {
     if (typeof active !== 'boolean') throw new ArgumentError(ErrorCode.INVALID_OPTION, 'Option active must be a boolean');
     this.#active = active;
     this.#format = checkPasswordFormat(options?.format ?? DEFAULT_AUTHENTICATOR_OPTIONS.format);
+    const wr = options?.allowWorldReadable ?? DEFAULT_AUTHENTICATOR_OPTIONS.allowWorldReadable;
+    if (typeof wr !== 'boolean') throw new ArgumentError(ErrorCode.INVALID_OPTION, 'allowWorldReadable must be a boolean');
+    this.#allowWorldReadable = wr;
   }
 
   get active(): boolean {
@@ -227,6 +256,7 @@ class AuthenticatorImpl implements Authenticator {
   }
 
   async load(source: CredentialsSource): Promise<void> {
+    if ((typeof source === 'string' || source instanceof URL) && !this.#allowWorldReadable) await refuseWorldReadable(source);
     let bytes: Buffer;
     try {
       bytes = await readSource(source);

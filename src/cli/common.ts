@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import {
   binaryMessage,
@@ -34,6 +35,9 @@ export const SECURITY_OPTIONS: readonly OptionSpec[] = [
   { name: 'user', type: 'string', value: 'U', description: `log in as user U. Defaults to $${USER_ENV}, else no login` },
   { name: 'password', type: 'string', value: 'P', description: `password of --user (shows in ps: prefer --password-env). Defaults to $${PASSWORD_ENV}` },
   { name: 'password-env', type: 'string', value: 'VAR', description: `read the password from the environment variable VAR. Defaults to ${PASSWORD_ENV}` },
+  { name: 'tls-ca', type: 'string', value: 'F', description: "connect with TLS, trusting the PEM CAs in F (the server's --tls-uri). Defaults to plain TCP" },
+  { name: 'tls-cert', type: 'string', value: 'F', description: 'PEM client certificate for TLS (with --tls-key). Defaults to none' },
+  { name: 'tls-key', type: 'string', value: 'F', description: 'PEM private key of --tls-cert. Defaults to none' },
 ];
 
 /** The response timeout of request commands. */
@@ -106,7 +110,34 @@ export function clientOptions(v: Values, env: NodeJS.ProcessEnv = process.env): 
       : p === undefined && host === undefined && envUri !== undefined && envUri !== ''
         ? { uri: envUri }
         : { port: p ?? 33333, ...(host !== undefined ? { host } : {}) };
-  return { ...base, ...(timeout !== undefined ? { timeout } : {}), ...(v['encrypt'] === true ? { encrypt: true } : {}), ...credentials(v, env) };
+  return {
+    ...base,
+    ...(timeout !== undefined ? { timeout } : {}),
+    ...(v['encrypt'] === true ? { encrypt: true } : {}),
+    ...credentials(v, env),
+    ...tlsOptions(v),
+  };
+}
+
+/** The content of the file an option names (PEM), or undefined; an unreadable file is a usage error. */
+export function fileOption(v: Values, name: string): string | undefined {
+  const path = str(v, name);
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--${name}: cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** `--tls-ca/--tls-cert/--tls-key` (PEM files): connect with TLS. */
+function tlsOptions(v: Values): Pick<ClientOptions, 'tls'> {
+  const ca = fileOption(v, 'tls-ca');
+  const cert = fileOption(v, 'tls-cert');
+  const key = fileOption(v, 'tls-key');
+  if (ca === undefined && cert === undefined && key === undefined) return {};
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  return { tls: { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert, key } : {}) } };
 }
 
 /**

@@ -89,7 +89,9 @@ export const credentialsCommand: Command = {
         if (file === undefined || user === undefined || extra.length > 0) throw new UsageError('expected FILE and USER');
         const format = v['strong'] === true ? 'strong' : 'venice';
         // Read the file first: a broken file is reported before the password is asked for.
-        const auth: Authenticator = (await exists(file)) ? await loadAuthenticator(file) : await createAuthenticator();
+        const auth: Authenticator = (await exists(file))
+          ? await loadAuthenticator(file, { allowWorldReadable: true }) // rewritten with mode 0600 below
+          : await createAuthenticator();
         const password = await readPassword();
         const replaced = auth.hasUser(user);
         await auth.addCredentials(user, password, { format });

@@ -2,6 +2,7 @@ import { createServer, loadAuthenticator, type Handler, type ServerOptions, type
 import { EXIT, int, port as portOption, str, UsageError, type Command } from './common.js';
 import { parseQueueSpec } from './queue.js';
 import { SERVE_RESILIENCE_OPTIONS, serveResilienceOptions } from './resilience.js';
+import { reloadAclOnSighup, serveSecurityOptions, SERVE_SECURITY_OPTIONS } from './serve-security.js';
 
 const echo: Handler = (m) => m;
 
@@ -41,6 +42,7 @@ export const serveCommand: Command = {
     { name: 'wal-compact', type: 'boolean', description: 'compact the logs at start (needs --wal-dir). Defaults to off' },
     { name: 'wal-salvage', type: 'boolean', description: 'recover past corrupt records instead of failing (needs --wal-dir). Defaults to off' },
     ...SERVE_RESILIENCE_OPTIONS,
+    ...SERVE_SECURITY_OPTIONS,
   ],
   async run({ values: v }) {
     const queues = ((v['queue'] as string[] | undefined) ?? []).map(parseQueueSpec);
@@ -55,13 +57,16 @@ export const serveCommand: Command = {
     const maxMessageSize = sizeOption(str(v, 'max-message-size'));
     const cutoff = sizeOption(str(v, 'compress-cutoff-size'));
     const credentials = str(v, 'credentials');
-    const authenticator = credentials === undefined ? undefined : await loadAuthenticator(credentials);
+    const authenticator =
+      credentials === undefined
+        ? undefined
+        : await loadAuthenticator(credentials, { allowWorldReadable: v['allow-world-readable-credentials'] === true });
     const walDir = str(v, 'wal-dir');
     if (walDir === undefined && (v['wal-compress'] === true || v['wal-compact'] === true || v['wal-salvage'] === true)) {
       throw new UsageError('--wal-compress, --wal-compact and --wal-salvage need --wal-dir');
     }
     const opts: ServerOptions = {
-      ...(uri !== undefined ? { uri } : { port: port ?? 33333 }),
+      ...(v['no-plain'] === true ? {} : uri !== undefined ? { uri } : { port: port ?? 33333 }),
       ...(handlerName === 'echo' ? { handler: echo } : {}),
       ...(maxConnections !== undefined ? { maxConnections } : {}),
       ...(heartbeatInterval !== undefined ? { heartbeatInterval } : {}),
@@ -72,6 +77,7 @@ export const serveCommand: Command = {
       ...(v['encrypt'] === true ? { encrypt: true } : {}),
       ...(authenticator !== undefined ? { authenticator } : {}),
       ...serveResilienceOptions(v),
+      ...serveSecurityOptions(v),
       ...(walDir !== undefined
         ? {
             walDir,
@@ -94,6 +100,8 @@ export const serveCommand: Command = {
       throw err;
     }
     process.stdout.write(`listening on ${server.uri}\n`);
+    if (server.tlsUri !== undefined) process.stderr.write(`TLS listening on ${server.tlsUri}\n`);
+    const stopReload = reloadAclOnSighup(server, str(v, 'acl'));
     if (v['hint'] === true) {
       process.stderr.write(
         `Try it from another terminal (in this folder):\n  npm run cli -- send --uri ${server.uri} --text hello\nStop with Ctrl-C.\n`,
@@ -108,6 +116,7 @@ export const serveCommand: Command = {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    stopReload();
     await server.close();
     return EXIT.OK;
   },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { ArgumentError, ConnectionError, ErrorCode, IpcError, isIpcError, RequestError, toError } from '../errors.js';
+import { openTlsSocket } from './tls.js';
 import { messageFromFields, type Message } from '../message/message.js';
 import { Connection } from '../transport/connection.js';
 import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
@@ -562,7 +563,7 @@ class ClientImpl implements Client, ClientCore {
 
   /** One reconnect attempt: a new socket, then the handshake again (encryption, login). */
   async #reopen(e: Endpoint): Promise<void> {
-    const socket = await openSocket(e, this.#settings.handshakeTimeout);
+    const socket = await openTransport(e, this.#settings);
     if (this.#state !== 'reconnecting') {
       socket.destroy();
       throw this.#notOpen();
@@ -652,8 +653,13 @@ function safeText(m: Message): string {
   }
 }
 
+/** A plain or (with the `tls` option) TLS socket to `e`, for the first connect and every reconnect. */
+function openTransport(e: Endpoint, settings: ClientSettings): Promise<Socket> {
+  return settings.tls === undefined ? openSocket(e, settings.handshakeTimeout) : openTlsSocket(e, settings.handshakeTimeout, settings.tls);
+}
+
 async function connectOnce(settings: ClientSettings, options: Readonly<ClientOptions>, endpoint: Endpoint): Promise<Client> {
-  const socket = await openSocket(endpoint, settings.handshakeTimeout);
+  const socket = await openTransport(endpoint, settings);
   const client = new ClientImpl(socket, settings, options, endpoint);
   try {
     await client.open();

@@ -2,6 +2,7 @@ import { ArgumentError, ErrorCode } from '../errors.js';
 import { resolveEndpoint, type Endpoint, type EndpointOptions } from '../transport/endpoint.js';
 import type { ReconnectValue } from './reconnect.js';
 import type { ClientRetryValue } from './retry.js';
+import { resolveClientTls, type ClientTlsOptions } from './tls.js';
 
 /** Client options. */
 export interface ClientOptions extends EndpointOptions {
@@ -37,6 +38,8 @@ export interface ClientOptions extends EndpointOptions {
   readonly pingInterval?: number;
   /** How long `close()` waits for pending calls before rejecting them with CLIENT_CLOSED, ms. Defaults to the smaller of 5000 and `timeout`. */
   readonly closeTimeout?: number;
+  /** Connect with TLS (to the server's TLS listener), verifying its certificate. Defaults to none (plain TCP). */
+  readonly tls?: ClientTlsOptions;
 }
 
 /** Default response timeout, ms (the Java client's fixed 10 s). */
@@ -60,6 +63,7 @@ export interface ClientSettings {
   /** 0 = off. */
   readonly pingInterval: number;
   readonly closeTimeout: number;
+  readonly tls: ClientTlsOptions | undefined;
 }
 
 function bad(msg: string): never {
@@ -93,5 +97,6 @@ export function resolveClientSettings(o: Readonly<ClientOptions>): ClientSetting
     heartbeat: o.heartbeat ?? true,
     pingInterval: o.pingInterval === 0 ? 0 : millis(o.pingInterval, 'pingInterval', 0),
     closeTimeout: o.closeTimeout === 0 ? 0 : millis(o.closeTimeout, 'closeTimeout', Math.min(DEFAULT_CLIENT_CLOSE_TIMEOUT, timeout)),
+    tls: resolveClientTls(o.tls),
   };
 }

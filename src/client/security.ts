@@ -6,6 +6,7 @@ import { createDhKeyPairAsync } from '../crypto/dh.js';
 import { AuthError, CodecError, ErrorCode } from '../errors.js';
 import { messageFromFields, type Message } from '../message/message.js';
 import type { ClientCore, InternalRequestOptions } from './client.js';
+import { isTlsSocket } from './tls.js';
 
 /** Header timeout of the handshake requests, as the Java client sends it. */
 const HANDSHAKE_MESSAGE_TIMEOUT = 300;
@@ -52,7 +53,8 @@ export async function exchangeKeys(client: ClientCore, opts: InternalRequestOpti
  * sent), `AUTH_FAILED` when the server does not answer OK.
  */
 export async function authenticate(client: ClientCore, user: string, password: string, opts: InternalRequestOptions): Promise<void> {
-  if (client.connection.codec.cipher === undefined) {
+  // TLS encrypts the transport: Venice's own encryption is not needed for the password then.
+  if (client.connection.codec.cipher === undefined && !isTlsSocket(client.connection.socket)) {
     throw new AuthError(
       ErrorCode.ENCRYPTION_REQUIRED,
       'The server requires a login but the connection is not encrypted: refusing to send the password in clear text ' +

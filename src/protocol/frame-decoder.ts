@@ -29,15 +29,18 @@ const enum State {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Fields up to this size get their whole buffer at once; larger ones grow as bytes arrive. */
+const GROW_FROM = 16 * 1024;
 
 /**
  * Incremental decoder of the message envelope (WIRE §2). Feed it chunks of any size with
  * {@link push}; it calls `onFrame` for every complete message, in order.
  *
  * Outputs alias the input: a field that lies within one chunk is handed out as a view of that
- * chunk (no copy); a field that spans chunks is copied exactly once into a buffer of its
- * declared size. Lengths are checked against the limits as soon as their 4 bytes are known, so
- * memory never grows with a length a peer merely claims. After an error the decoder stays failed.
+ * chunk (no copy); a field that spans chunks is copied into a buffer that grows to its
+ * declared size as the bytes arrive (at most about twice the field in copies). Lengths are
+ * checked against the limits as soon as their 4 bytes are known, and memory grows only with the
+ * bytes received, never with a length a peer merely claims. After an error the decoder stays failed.
  */
 export class FrameDecoder {
   #state = State.GET_HEADER;
@@ -84,8 +87,8 @@ export class FrameDecoder {
           field = chunk.subarray(off, off + this.#need); // whole field in this chunk: a view
           off += this.#need;
         } else {
-          if (this.#partial.length !== this.#need) this.#partial = Buffer.allocUnsafe(this.#need);
           const n = Math.min(this.#need - this.#partialFill, chunk.length - off);
+          this.#reserve(this.#partialFill + n);
           chunk.copy(this.#partial, this.#partialFill, off, off + n);
           this.#partialFill += n;
           off += n;
@@ -100,6 +103,24 @@ export class FrameDecoder {
       this.#state = State.FAILED;
       throw err;
     }
+  }
+
+  /**
+   * Makes room for `n` bytes of the field being assembled. The buffer grows with the bytes that
+   * actually arrived (doubling, at least 16 KiB), never straight to the declared length: a peer
+   * that announces a large frame and stalls holds only what it sent.
+   */
+  #reserve(n: number): void {
+    if (this.#partial.length >= n) return;
+    const size = this.#need <= GROW_FROM ? this.#need : Math.min(this.#need, Math.max(n, GROW_FROM, this.#partial.length * 2));
+    const grown = Buffer.allocUnsafe(size);
+    if (this.#partialFill > 0) this.#partial.copy(grown, 0, 0, this.#partialFill);
+    this.#partial = grown;
+  }
+
+  /** Bytes held for the message being received (the field being assembled plus its meta frame). */
+  get heldBytes(): number {
+    return this.#partialFill + this.#meta.length;
   }
 
   #expect(state: State, n: number): void {

@@ -18,6 +18,12 @@ export interface SessionState {
   readonly connection: Connection;
   /** `host:port` or the socket path of the peer. */
   readonly remote: string;
+  /** The peer's IP address, or `unix` (keys of the login throttle and the per-address cap). */
+  readonly address: string;
+  /** Subject CN of the peer's verified TLS client certificate, if any (it is then the principal). */
+  readonly certificatePrincipal: string | undefined;
+  /** The connection runs over TLS: Venice's own encryption is not required on it. */
+  readonly transportSecure: boolean;
   /** Aborts when the connection closes or the server shuts down. */
   readonly signal: AbortSignal;
   /** User name after login, else `anon`. */
@@ -57,8 +63,8 @@ export interface ServerFeature {
    * null to drop the request) stops it there; undefined lets it through.
    */
   gate?(ctx: RequestContext, msg: Message): DispatchResult | undefined;
-  /** True when this feature makes clients log in (advertised in CLIENT_CONFIG). */
-  authenticationRequired?(): boolean;
+  /** True when this feature makes clients (this one, when given) log in (advertised in CLIENT_CONFIG). */
+  authenticationRequired?(session?: SessionState): boolean;
   /** Called when a connection closes, for cleanup (temporary queues, subscriptions). */
   onSessionClosed?(session: SessionState): void;
   /** Extra or overriding members of this connection's `ipc-server/status`. */

@@ -8,12 +8,12 @@ const ACK_MODES = new Set(['NO_ACKNOWLEDGE', 'AUTO_ACKNOWLEDGE', 'CLIENT_ACKNOWL
 export function clientConfigPayload(ctx: RequestContext): Record<string, number | boolean> {
   const s = ctx.server.settings;
   let auth = false;
-  for (const f of ctx.server.features.values()) auth ||= f.authenticationRequired?.() ?? false;
+  for (const f of ctx.server.features.values()) auth ||= f.authenticationRequired?.(ctx.session) ?? false;
   return {
     'max-msg-size': s.maxMessageSize,
     'compress-cutoff-size': s.compressCutoffSize,
     'permit-client-queue-mgmt': s.permitClientQueueMgmt,
-    encrypt: s.encrypt,
+    encrypt: s.encrypt && !ctx.session.transportSecure, // TLS: no Venice encryption on top unless the client asks
     'heartbeat-interval': s.heartbeatInterval,
     authentication: auth,
   };

@@ -1,13 +1,14 @@
 import type { Authenticator } from '../auth/authenticator.js';
 import { ArgumentError, ErrorCode } from '../errors.js';
 import type { Message } from '../message/message.js';
-import { MAX_MESSAGE_SIZE_LIMIT } from '../transport/message-codec.js';
+import { MAX_MESSAGE_SIZE_LIMIT, MessageCodec } from '../transport/message-codec.js';
 import { resolveEndpoint, type Endpoint, type EndpointOptions } from '../transport/endpoint.js';
 import { parseSize, type SizeValue } from '../util/units.js';
 import { resolvePubSubSettings, type PubSubServerOptions, type PubSubSettings } from './pubsub-options.js';
 import { resolveWalSettings, type WalServerOptions, type WalSettings } from './wal-options.js';
 import { resolveResilienceSettings, type ResilienceServerOptions, type ResilienceSettings } from './resilience-options.js';
 import { resolveQueueSettings, type QueueServerOptions, type QueueSettings } from './queue-options.js';
+import { isTlsOnly, resolveSecuritySettings, type SecurityServerOptions, type SecuritySettings } from './security-options.js';
 
 /** What a handler gets besides the request. */
 export interface HandlerContext {
@@ -29,7 +30,7 @@ export type Handler = (
 ) => Message | null | undefined | void | Promise<Message | null | undefined | void>;
 
 /** Server options (publish/subscribe and write-ahead log options are documented in {@link PubSubServerOptions} and {@link WalServerOptions}). */
-export interface ServerOptions extends EndpointOptions, PubSubServerOptions, WalServerOptions, ResilienceServerOptions, QueueServerOptions {
+export interface ServerOptions extends EndpointOptions, PubSubServerOptions, WalServerOptions, ResilienceServerOptions, QueueServerOptions, SecurityServerOptions {
   /** Request handler for send/receive. Defaults to none (requests get HANDLER_ERROR). */
   readonly handler?: Handler;
   /** Maximum parallel connections; one more is closed at once. Defaults to 20. */
@@ -119,6 +120,8 @@ export interface ServerSettings {
   readonly resilience: ResilienceSettings;
   /** Queue byte limits and expiry sweep. */
   readonly queues: QueueSettings;
+  /** Connection hygiene, authorization and TLS settings (docs/security.md). */
+  readonly security: SecuritySettings;
 }
 
 function opt(msg: string): never {
@@ -160,13 +163,14 @@ export function resolveServerSettings(o: Readonly<ServerOptions>): ServerSetting
   if (auth !== undefined && (auth === null || typeof auth !== 'object' || typeof auth.verify !== 'function')) {
     opt('authenticator must be an Authenticator (see createAuthenticator)');
   }
-  if (auth?.active === true && !encrypt) throw new ArgumentError(ErrorCode.INVALID_OPTION, AUTH_WITHOUT_ENCRYPTION_TEXT);
+  // Over TLS alone the transport is encrypted: the login needs no Venice encryption then.
+  if (auth?.active === true && !encrypt && !isTlsOnly(o)) throw new ArgumentError(ErrorCode.INVALID_OPTION, AUTH_WITHOUT_ENCRYPTION_TEXT);
   const delay = o.authFailureDelay ?? DEFAULT_AUTH_FAILURE_DELAY;
   if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0 || delay * MAX_AUTH_FAILURE_DELAY_FACTOR > 60_000) {
     opt(`authFailureDelay must be a number of ms from 0 to ${60_000 / MAX_AUTH_FAILURE_DELAY_FACTOR}`);
   }
   return {
-    endpoint: resolveEndpoint(o, 'server'),
+    endpoint: isTlsOnly(o) ? resolveEndpoint({ uri: o.tls?.uri, port: o.tls?.port, host: o.tls?.host }, 'server') : resolveEndpoint(o, 'server'),
     handler: o.handler,
     maxConnections: positiveInt(o.maxConnections, 'maxConnections', DEFAULT_MAX_CONNECTIONS),
     maxMessageSize,
@@ -185,5 +189,6 @@ export function resolveServerSettings(o: Readonly<ServerOptions>): ServerSetting
     wal: resolveWalSettings(o),
     resilience: resolveResilienceSettings(o),
     queues: resolveQueueSettings(o),
+    security: resolveSecuritySettings(o, new MessageCodec(maxMessageSize).frameLimits().maxPayloadFrame, hb),
   };
 }

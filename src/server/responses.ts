@@ -18,8 +18,16 @@ export function jsonResponse(req: Message, status: ResponseStatusName, value: un
   return serverResponse(req, status, JSON_MIMETYPE, Buffer.from(pretty ? writeJson(value, true) : JSON.stringify(value), 'utf8'));
 }
 
+/** Responses built here (not handler results or queued messages): their texts are redacted before sending. */
+const serverBuilt = new WeakSet<Message>();
+
+/** True for a response built by {@link textResponse} or {@link jsonResponse}. */
+export function isServerBuilt(m: Message): boolean {
+  return serverBuilt.has(m);
+}
+
 function serverResponse(req: Message, status: ResponseStatusName, mimetype: string, data: Buffer): Message {
-  return messageFromFields({
+  const m = messageFromFields({
     id: req.id,
     type: 'RESPONSE',
     status,
@@ -31,6 +39,8 @@ function serverResponse(req: Message, status: ResponseStatusName, mimetype: stri
     data,
     timeout: RESPONSE_TIMEOUT,
   });
+  serverBuilt.add(m);
+  return m;
 }
 
 /**

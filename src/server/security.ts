@@ -2,9 +2,11 @@
  * The server's security feature: Diffie-Hellman key exchange (WIRE §8.3), login (WIRE §8.4),
  * and the gate that enforces both. Unlike the Java server (WIRE §8.5), a server with
  * `encrypt` on closes any connection that sends a request other than CLIENT_CONFIG or the key
- * exchange before the exchange, and failed logins are delayed and limited per connection.
+ * exchange before the exchange, failed logins are limited per connection, and logins are
+ * throttled per user and per address across connections (src/auth/throttle.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LoginThrottle } from '../auth/throttle.js';
 import { SessionCipher } from '../crypto/aes-gcm.js';
 import { createDhKeyPairAsync, parseDhPublicKey } from '../crypto/dh.js';
 import { AuthError, ErrorCode, ProtocolError } from '../errors.js';
@@ -78,7 +80,7 @@ async function handleKeyExchange(ctx: RequestContext, msg: Message): Promise<nul
   return sendDh(session, msg, 'DIFFIE_HELLMAN_ACK', publicKey, key);
 }
 
-/** Delay before answering the `n`-th failed login: doubling, at most 16× the base. */
+/** Spacing of logins after the `n`-th failure of a user or address: doubling, at most 16× the base. */
 export function authFailureDelay(base: number, n: number): number {
   return base * Math.min(2 ** Math.max(0, n - 1), MAX_AUTH_FAILURE_DELAY_FACTOR);
 }
@@ -94,7 +96,10 @@ function credentialsOf(msg: Message): [string, string] | undefined {
   return lines.length === 2 ? (lines as [string, string]) : undefined;
 }
 
-async function handleLogin(ctx: RequestContext, msg: Message): Promise<Message | null> {
+/** Longest a login waits for its throttle slot when the handshake has no deadline, ms. */
+const MAX_LOGIN_WAIT = 60_000;
+
+async function handleLogin(throttle: LoginThrottle, ctx: RequestContext, msg: Message): Promise<Message | null> {
   const { session } = ctx;
   const settings = ctx.server.settings;
   if (msg.mimetype !== 'text/plain') return textResponse(msg, 'BAD_REQUEST', AUTH_NOT_TEXT);
@@ -105,23 +110,41 @@ async function handleLogin(ctx: RequestContext, msg: Message): Promise<Message |
     session.principal = creds?.[0] ?? 'anon';
     return textResponse(msg, 'OK', '');
   }
-  const ok = creds !== undefined && (await auth.verify(creds[0], creds[1]));
+  // Wait for the throttle slot of this user and this address *before* checking: the answer
+  // then comes as soon as the check is done, whether the password is right or wrong.
+  const keys = [`user:${creds?.[0] ?? ''}`, `address:${session.address}`];
+  const handshakeTimeout = settings.security.handshakeTimeout;
+  const maxWait = handshakeTimeout > 0 ? handshakeTimeout : MAX_LOGIN_WAIT;
+  const began = Date.now();
+  let refused = false;
+  for (let w = throttle.waitTime(keys, began); w > 0; w = throttle.waitTime(keys, Date.now())) {
+    if (Date.now() - began + w > maxWait) {
+      refused = true; // a failure without a check: no guess is tested
+      break;
+    }
+    try {
+      await sleep(w, undefined, { signal: session.signal });
+    } catch {
+      return null; // the connection went away while we waited
+    }
+  }
+  let ok = false;
+  if (!refused) {
+    throttle.start(keys, Date.now());
+    try {
+      ok = creds !== undefined && (await auth.verify(creds[0], creds[1]));
+    } finally {
+      throttle.settle(keys, ok, Date.now());
+    }
+  }
   // The state is the result of the latest attempt (WIRE §8.4).
   session.authenticated = ok;
   if (ok) {
     session.principal = (creds as [string, string])[0];
     return textResponse(msg, 'OK', '');
   }
-  session.principal = 'anon';
+  session.principal = session.certificatePrincipal ?? 'anon';
   const failures = ++session.authFailures;
-  const delay = authFailureDelay(settings.authFailureDelay, failures);
-  if (delay > 0) {
-    try {
-      await sleep(delay, undefined, { signal: session.signal });
-    } catch {
-      return null; // the connection went away while we waited
-    }
-  }
   const res = textResponse(msg, 'NO_PERMISSION', '');
   if (failures < settings.maxAuthFailures) return res;
   if (!session.connection.isOpen) return null;
@@ -133,18 +156,21 @@ async function handleLogin(ctx: RequestContext, msg: Message): Promise<Message |
 
 /** Builds the security feature for a server's settings. */
 export function createSecurityFeature(settings: ServerSettings): ServerFeature {
-  const authRequired = (): boolean => settings.authenticator?.active === true;
+  const throttle = new LoginThrottle((f) => authFailureDelay(settings.authFailureDelay, f), settings.security.loginThrottleWindow);
+  // A connection that presented a verified client certificate is logged in already.
+  const authRequired = (session?: SessionState): boolean =>
+    settings.authenticator?.active === true && session?.certificatePrincipal === undefined;
   return {
     handlers: {
       DIFFIE_HELLMAN_KEY_REQUEST: handleKeyExchange,
-      AUTHENTICATION: handleLogin,
+      AUTHENTICATION: (ctx, msg) => handleLogin(throttle, ctx, msg),
     },
     gate(ctx, msg) {
       const { session } = ctx;
       const keyed = session.connection.codec.cipher !== undefined;
       // A plaintext request is refused when the server requires encryption, and also when this
       // connection has a key by now (it was sent before the key exchange completed).
-      if (!ctx.encrypted && (settings.encrypt || keyed) && !BEFORE_ENCRYPTION.has(msg.type)) {
+      if (!ctx.encrypted && ((settings.encrypt && !session.transportSecure) || keyed) && !BEFORE_ENCRYPTION.has(msg.type)) {
         session.destroy(
           new ProtocolError(
             ErrorCode.ENCRYPTION_REQUIRED,
@@ -153,7 +179,7 @@ export function createSecurityFeature(settings: ServerSettings): ServerFeature {
         );
         return null;
       }
-      if (authRequired() && !session.authenticated && !BEFORE_LOGIN.has(msg.type)) {
+      if (authRequired(session) && !session.authenticated && !BEFORE_LOGIN.has(msg.type)) {
         return msg.oneway ? null : textResponse(msg, 'NO_PERMISSION', AUTH_REQUIRED_TEXT);
       }
       return undefined;

@@ -6,6 +6,8 @@ import { ConnectionError, ErrorCode, isIpcError } from '../errors.js';
 import type { Message } from '../message/message.js';
 import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
 import type { ServerCore, ServerFeature, SessionState } from './core.js';
+import type { AclPolicy } from '../auth/acl.js';
+import type { Server as TlsServer } from 'node:tls';
 import { resolveServerSettings, type ServerOptions, type ServerSettings } from './options.js';
 import { createPubSubFeature, PUBSUB_FEATURE } from './pubsub.js';
 import { createSecurityFeature, SECURITY_FEATURE } from './security.js';
@@ -15,6 +17,9 @@ import { createQueueFeature, createQueueOnServer, existsQueueOnServer, QUEUE_FEA
 import { openWalFeature, WAL_FEATURE } from './durable-queues.js';
 import { ServerStats } from './stats.js';
 import { IdempotencyCache, installIdempotency } from './idempotency.js';
+import { ConnectionHygiene } from './hygiene.js';
+import { createTlsListener, type ServerTlsSettings } from './tls.js';
+import { AUTHORIZATION_FEATURE, createAuthorizationFeature, type AuthorizationFeature } from './authorization.js';
 
 const debug = debuglog('venice-ipc');
 /** diagnostics_channel on which the server publishes `{ connectionId, remote, error }` for each connection closed by an error. */
@@ -34,6 +39,14 @@ export interface Server {
   readonly stats: ServerStats;
   /** Number of open connections. */
   readonly connectionCount: number;
+  /** The URI of the TLS listener (with its real port), when the `tls` option is set. */
+  readonly tlsUri: string | undefined;
+  /**
+   * Re-reads the ACL file given as `acl` (or installs `policy`) without dropping connections;
+   * the next request of every connection is checked against it. Rejects with AuthError
+   * ACL_INVALID (naming the line), keeping the old policy.
+   */
+  reloadAcl(policy?: AclPolicy): Promise<void>;
   /**
    * Creates a queue (`ipc/create-queue`); an existing name is a no-op. Rejects with a coded
    * error: invalid name (MessageError), capacity < 1 (QueueError QUEUE_LIMIT), durable circular
@@ -60,6 +73,9 @@ class ServerImpl implements Server, ServerCore {
   readonly features = new Map<string, ServerFeature>();
   readonly sessions = new Set<ServerSession>();
   readonly #net: NetServer;
+  readonly #hygiene: ConnectionHygiene;
+  #tls: TlsServer | undefined;
+  #tlsEndpoint: Endpoint | undefined;
   readonly #shutdown = new AbortController();
   #endpoint: Endpoint;
   #running = false;
@@ -69,7 +85,31 @@ class ServerImpl implements Server, ServerCore {
   constructor(settings: ServerSettings) {
     this.#settings = settings;
     this.#endpoint = settings.endpoint;
-    this.#net = netCreateServer({ noDelay: true }, (s) => this.#accept(s));
+    this.#hygiene = new ConnectionHygiene(settings.security, settings.maxConnections);
+    const tls = settings.security.tls;
+    this.#net =
+      settings.security.tlsOnly && tls !== undefined
+        ? this.#createTls(tls) // TLS instead of the plain listener
+        : netCreateServer({ noDelay: true }, (s) => this.#accept(s));
+  }
+
+  #createTls(t: ServerTlsSettings): TlsServer {
+    return createTlsListener(
+      t,
+      this.#settings.security.handshakeTimeout,
+      this.#settings.maxConnections, // TLS handshakes in progress at once
+      (raw) => this.#hygiene.allowed(raw),
+      (s) => this.#accept(s),
+    );
+  }
+
+  get tlsUri(): string | undefined {
+    if (this.#settings.security.tlsOnly) return this.uri;
+    return this.#tlsEndpoint === undefined ? undefined : formatEndpoint(this.#tlsEndpoint);
+  }
+
+  reloadAcl(policy?: AclPolicy): Promise<void> {
+    return (this.features.get(AUTHORIZATION_FEATURE) as AuthorizationFeature).reload(policy);
   }
 
   get settings(): ServerSettings {
@@ -113,21 +153,23 @@ class ServerImpl implements Server, ServerCore {
       this.#endpoint = { ...e, port: addr.port };
       this.#settings = { ...this.#settings, endpoint: this.#endpoint }; // the real port when 0 was asked for
     }
+    const t = this.#settings.security.tls;
+    if (t !== undefined && !this.#settings.security.tlsOnly) {
+      this.#tls = this.#createTls(t);
+      try {
+        await listenOn(this.#tls, t.endpoint);
+      } catch (err) {
+        this.#net.close();
+        throw err;
+      }
+      const a = this.#tls.address();
+      this.#tlsEndpoint = t.endpoint.kind === 'inet' && a !== null && typeof a === 'object' ? { ...t.endpoint, port: a.port } : t.endpoint;
+    }
     this.#running = true;
   }
 
   #listenOnce(): Promise<void> {
-    const e = this.#endpoint;
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.#net.once('error', onError);
-      const done = (): void => {
-        this.#net.off('error', onError);
-        resolve();
-      };
-      if (e.kind === 'unix') this.#net.listen(e.path, done);
-      else this.#net.listen({ host: e.host, port: e.port }, done);
-    });
+    return listenOn(this.#net, this.#endpoint);
   }
 
   #accept(socket: Socket): void {
@@ -135,15 +177,19 @@ class ServerImpl implements Server, ServerCore {
       socket.destroy();
       return;
     }
-    if (this.sessions.size >= this.settings.maxConnections) {
+    // allow-list, per-address cap, and room at maxConnections (evicting an unauthenticated or idle one)
+    const refused = this.#hygiene.admit(socket);
+    if (refused !== undefined) {
       this.stats.connectionsRefused++;
-      debug('refusing connection: %d connections open', this.sessions.size);
+      this.stats.countConnectionError(refused.code);
+      debug('refusing connection: %s', refused.message);
       socket.destroy(); // closed at once (Java leaves it hanging; WIRE §11)
       return;
     }
     socket.on('error', () => undefined); // errors are reported by the session through 'close'
     this.stats.connectionsAccepted++;
-    const session = new ServerSession(this.#nextId++, socket, this, (s, err) => this.#sessionClosed(s, err));
+    const guard = this.#hygiene.guard(socket);
+    const session = new ServerSession(this.#nextId++, socket, this, (s, err) => this.#sessionClosed(s, err), guard);
     this.sessions.add(session);
     this.stats.largestConnectionCount = Math.max(this.stats.largestConnectionCount, this.sessions.size);
   }
@@ -176,6 +222,8 @@ class ServerImpl implements Server, ServerCore {
   async #close(): Promise<void> {
     this.#running = false;
     const stopped = new Promise<void>((resolve) => this.#net.close(() => resolve()));
+    const tls = this.#tls;
+    const tlsStopped = tls === undefined ? undefined : new Promise<void>((resolve) => tls.close(() => resolve()));
     const reason = new ConnectionError(ErrorCode.SERVER_CLOSED, 'The server is closing');
     this.#shutdown.abort(reason); // queue waits end now (QUEUE_ACCESS_INTERRUPTED)
     // Handlers' signals abort now, so cooperative handlers stop early; closeTimeout bounds the rest.
@@ -190,6 +238,7 @@ class ServerImpl implements Server, ServerCore {
     clearTimeout(timer);
     await Promise.all([...this.sessions].map((s) => s.connection.close(1000)));
     await stopped;
+    await tlsStopped;
     for (const f of this.features.values()) await f.close?.();
   }
 
@@ -212,6 +261,19 @@ class ServerImpl implements Server, ServerCore {
   queueStatus(name: string): QueueStatus {
     return queueStatusOnServer(this, name);
   }
+}
+
+function listenOn(server: NetServer, e: Endpoint): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    const done = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    if (e.kind === 'unix') server.listen(e.path, done);
+    else server.listen({ host: e.host, port: e.port }, done);
+  });
 }
 
 function isLive(path: string): Promise<boolean> {
@@ -241,6 +303,8 @@ export async function createServer(options: Readonly<ServerOptions>): Promise<Se
   const server = new ServerImpl(settings);
   // First, so that its gate (encryption, login) runs before any other feature's.
   server.features.set(SECURITY_FEATURE, createSecurityFeature(settings));
+  // Second: permissions are checked after encryption and login, before any handler runs.
+  server.features.set(AUTHORIZATION_FEATURE, await createAuthorizationFeature(settings.security.acl));
   const queues = createQueueFeature(settings.queues);
   server.features.set(QUEUE_FEATURE, queues);
   server.features.set(PUBSUB_FEATURE, createPubSubFeature(server));

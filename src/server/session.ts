@@ -5,9 +5,12 @@ import { Connection } from '../transport/connection.js';
 import type { MessageCodec } from '../transport/message-codec.js';
 import type { DispatchResult, RecordedError, ServerCore, SessionState } from './core.js';
 import { dispatch, EXCLUSIVE_TYPES } from './dispatch.js';
+import type { SessionGuard } from './hygiene.js';
 import { ERROR_QUEUE_CAPACITY } from './options.js';
+import { certificatePrincipal, isTlsSocket } from './tls.js';
 import { describeError } from './request.js';
 import { isRecordedError, textResponse } from './responses.js';
+import { redactPaths, redactResponse } from './redact.js';
 
 /**
  * One client connection on the server: its state (SEMANTICS §1), and the request loop.
@@ -21,6 +24,11 @@ export class ServerSession implements SessionState {
   readonly id: number;
   readonly connection: Connection;
   readonly remote: string;
+  readonly address: string;
+  readonly certificatePrincipal: string | undefined;
+  readonly transportSecure: boolean;
+  /** Deadlines and limits of this connection (src/server/hygiene.ts). */
+  readonly guard: SessionGuard;
   principal = 'anon';
   authenticated = false;
   authFailures = 0;
@@ -41,17 +49,33 @@ export class ServerSession implements SessionState {
    */
   #held: Held[] | undefined;
 
-  constructor(id: number, socket: Socket, server: ServerCore, onClosed: (s: ServerSession, err: Error | undefined) => void) {
+  constructor(
+    id: number,
+    socket: Socket,
+    server: ServerCore,
+    onClosed: (s: ServerSession, err: Error | undefined) => void,
+    guard: SessionGuard,
+  ) {
     this.id = id;
     this.#server = server;
     this.#onClosed = onClosed;
+    this.guard = guard;
     this.remote = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix-socket';
+    this.address = guard.address;
+    this.certificatePrincipal = certificatePrincipal(socket);
+    this.transportSecure = isTlsSocket(socket);
+    if (this.certificatePrincipal !== undefined) {
+      // A verified client certificate is the login (docs/security.md "TLS").
+      this.principal = this.certificatePrincipal;
+      this.authenticated = true;
+    }
     this.connection = new Connection(
       socket,
-      { maxMessageSize: server.settings.maxMessageSize },
+      { maxMessageSize: server.settings.maxMessageSize, frameCap: server.settings.security.maxPreAuthFrameSize, inputObserver: guard },
       { onMessage: (m, encrypted) => this.#onMessage(m, encrypted), onClose: (e) => this.#closed(e) },
     );
     this.connection.codec.compressCutoff = server.settings.compressCutoffSize;
+    guard.attach(this);
   }
 
   get signal(): AbortSignal {
@@ -66,7 +90,11 @@ export class ServerSession implements SessionState {
   recordError(description: string, request: Message | undefined, exception?: unknown): void {
     this.#server.stats.responseDiscardedCount++;
     if (this.#errors.length >= ERROR_QUEUE_CAPACITY) this.#errors.shift();
-    this.#errors.push({ description, request, exception: exception === undefined ? null : describeError(exception) });
+    this.#errors.push({
+      description: redactPaths(description),
+      request,
+      exception: exception === undefined ? null : redactPaths(describeError(exception)),
+    });
   }
 
   takeError(): { error: RecordedError; left: number } | undefined {
@@ -156,6 +184,7 @@ export class ServerSession implements SessionState {
 
   #finish(req: Message, res: Message | null): void {
     this.#inFlight--;
+    if (EXCLUSIVE_TYPES.has(req.type)) this.#checkHandshake();
     if (this.#inFlight < this.#server.settings.maxInFlightPerConnection) this.connection.resumeReading('inflight');
     if (this.#inFlight === 0 && this.#idle.length > 0) {
       const idle = this.#idle;
@@ -182,10 +211,20 @@ export class ServerSession implements SessionState {
       this.connection.send(textResponse(req, 'HANDLER_ERROR', text));
       return;
     }
-    this.connection.send(res);
+    this.connection.send(redactResponse(res)); // no server file paths in answers
+  }
+
+  /** Ends the pre-handshake limits once CLIENT_CONFIG, key exchange and login (as required) are done. */
+  #checkHandshake(): void {
+    if (this.guard.handshakeDone || this.ackMode === undefined) return;
+    const s = this.#server.settings;
+    if (s.encrypt && !this.transportSecure && this.connection.codec.cipher === undefined) return;
+    if (s.authenticator?.active === true && !this.authenticated) return;
+    this.guard.completeHandshake();
   }
 
   #closed(err: Error | undefined): void {
+    this.guard.close();
     this.#abort.abort(err ?? new ConnectionError(ErrorCode.CONNECTION_CLOSED, 'The client disconnected'));
     this.#onClosed(this, err);
   }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ConnectionError, ErrorCode, ProtocolError, toError } from '../errors.js';
 import type { Message } from '../message/message.js';
-import { FrameDecoder, type RawFrame } from '../protocol/frame-decoder.js';
+import { FrameDecoder, type FrameLimits, type RawFrame } from '../protocol/frame-decoder.js';
 import { deferred } from '../util/deferred.js';
 import { MessageCodec, type EncodeOptions } from './message-codec.js';
 
@@ -16,6 +16,22 @@ export interface ConnectionOptions {
   readonly outboundHighWater?: number;
   /** Pause reading while this many decoded frames wait for an async decode step. Defaults to 64. */
   readonly maxQueuedFrames?: number;
+  /**
+   * Largest meta or payload frame accepted until {@link Connection.setFrameCap} lifts it (the
+   * server's limit before the handshake). Defaults to none (only the message size limit).
+   */
+  readonly frameCap?: number;
+  /** Told about every chunk read (the server's deadlines and memory budget). Defaults to none. */
+  readonly inputObserver?: InputObserver;
+}
+
+/** Watches what a connection reads: called after each chunk was fed to the decoder. */
+export interface InputObserver {
+  /**
+   * `heldBytes`: bytes now held for a message not yet complete; `midFrame`: such a message
+   * has begun; `frames`: complete messages the chunk finished.
+   */
+  afterChunk(heldBytes: number, midFrame: boolean, frames: number): void;
 }
 
 /** Callbacks of the connection's owner (server session or client). */
@@ -40,6 +56,9 @@ export class Connection {
   readonly #decoder: FrameDecoder;
   readonly #highWater: number;
   readonly #maxQueuedFrames: number;
+  readonly #observer: InputObserver | undefined;
+  #frameCap: number | undefined;
+  #framesRead = 0;
   readonly #closed = deferred<Error | undefined>();
   #state: 'open' | 'closing' | 'closed' = 'open';
   #closeError: Error | undefined;
@@ -56,7 +75,9 @@ export class Connection {
     this.#socket = socket;
     this.#handlers = handlers;
     this.codec = new MessageCodec(opts.maxMessageSize);
-    this.#decoder = new FrameDecoder(this.codec.frameLimits());
+    this.#frameCap = opts.frameCap;
+    this.#observer = opts.inputObserver;
+    this.#decoder = new FrameDecoder(this.#limits());
     this.#highWater = opts.outboundHighWater ?? DEFAULT_OUTBOUND_HIGH_WATER;
     this.#maxQueuedFrames = opts.maxQueuedFrames ?? 64;
     socket.setNoDelay?.(true);
@@ -90,7 +111,25 @@ export class Connection {
   /** Updates the size limits after the handshake told us the peer's maximum. */
   setMaxMessageSize(n: number): void {
     this.codec.maxMessageSize = n;
-    this.#decoder.setLimits(this.codec.frameLimits());
+    this.#decoder.setLimits(this.#limits());
+  }
+
+  /** Sets (or with undefined lifts) the cap on frame lengths below the message size limit. */
+  setFrameCap(n: number | undefined): void {
+    this.#frameCap = n;
+    this.#decoder.setLimits(this.#limits());
+  }
+
+  /** Bytes held for a message that has not completely arrived. */
+  get heldBytes(): number {
+    return this.#decoder.heldBytes;
+  }
+
+  #limits(): FrameLimits {
+    const l = this.codec.frameLimits();
+    const cap = this.#frameCap;
+    if (cap === undefined) return l;
+    return { maxMetaFrame: Math.min(cap, l.maxMetaFrame), maxPayloadFrame: Math.min(cap, l.maxPayloadFrame) };
   }
 
   /** Stops reading for `reason` until {@link resumeReading} with the same reason. */
@@ -179,14 +218,18 @@ export class Connection {
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#state !== 'open') return; // closing: input is read only to see the peer's EOF
+    const before = this.#framesRead;
     try {
       this.#decoder.push(chunk, this.#onFrame);
     } catch (err) {
       this.destroy(toError(err));
+      return;
     }
+    this.#observer?.afterChunk(this.#decoder.heldBytes, this.#decoder.midMessage, this.#framesRead - before);
   };
 
   readonly #onFrame = (frame: RawFrame): void => {
+    this.#framesRead++;
     if (this.#state === 'closed') return;
     if (this.#decoding || this.#inQueue.length > 0) {
       this.#inQueue.push(frame);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { createServer } from '../../src/index.js';
-import { buildFrame, metaText } from '../helpers/frames.js';
+import { buildFrame, clientConfigFrame, metaText } from '../helpers/frames.js';
 import { rawSocket, until } from '../helpers/net.js';
 
 interface SessionView {
@@ -15,6 +15,7 @@ test('a peer that never reads its responses stops being read; server memory stay
   const sessions = (server as unknown as { sessions: Set<SessionView> }).sessions;
   const s = await rawSocket(server);
   s.pause(); // never read what the server sends
+  s.write(clientConfigFrame()); // large frames are accepted only after CLIENT_CONFIG
   const payload = Buffer.alloc(1024 * 1024, 1);
   for (let i = 0; i < 48; i++) s.write(buildFrame({ meta: metaText({ id: randomUUID() }), payload }));
   // 48 MB of echo requests: the server's outbound buffer passes its 8 MB high-water mark and

@@ -53,3 +53,13 @@ export function buildFrame(spec: FrameSpec = {}): Buffer {
   pl.writeInt32BE(spec.payloadLength ?? payload.length);
   return Buffer.concat([h, ml, meta, pl, payload]);
 }
+
+/**
+ * A CLIENT_CONFIG request (WIRE §8.2). Servers limit frames to a few KiB until it was
+ * answered (docs/security.md), so raw-socket tests that send large frames send this first.
+ */
+export function clientConfigFrame(id = '0b7e8f3a-1c2d-4e5f-a6b7-c8d9e0f1a2c4'): Buffer {
+  const lines = metaText({ type: 40, topics: 'client-config', id }).split('\n');
+  lines[9] = 'application/json';
+  return buildFrame({ meta: lines.join('\n'), payload: Buffer.from('{"ackMode":"AUTO_ACKNOWLEDGE"}') });
+}

@@ -116,6 +116,12 @@ export class SecurePeer {
     return id;
   }
 
+  /** Sends CLIENT_CONFIG (ends the server's pre-handshake frame limit on a server without login) and returns the answer. */
+  async clientConfig(): Promise<Message> {
+    this.send({ type: 40, topics: 'client-config', payload: '{"ackMode":"AUTO_ACKNOWLEDGE"}', mimetype: 'application/json', plaintext: true });
+    return this.next();
+  }
+
   /** Sends a DH request with `publicKey` (defaults to a fresh pair's key) and returns the answer. */
   async requestKeyExchange(publicKey?: string): Promise<{ res: Message; pair: DhKeyPair }> {
     const pair = createDhKeyPair();

@@ -61,17 +61,17 @@ test('requests held behind a delayed (failed) login stop the server from reading
   const peer = await SecurePeer.open(server);
   try {
     await peer.exchangeKeys();
-    // A wrong password: the server delays its answer by 3 s and holds everything behind it.
+    // A wrong password, then 48 MB of requests before any login succeeded. Since the
+    // pre-handshake frame limit (docs/security.md) the first 1 MB frame closes the connection
+    // (FRAME_TOO_LARGE) as soon as its length is read: the server never reads the rest.
+    const session = [...(server as unknown as ServerCore).sessions][0]!;
     peer.send({ type: 60, topics: 'authentication', payload: 'alice\nwrong' });
     const big = Buffer.alloc(1024 * 1024, 7);
     for (let i = 0; i < 48; i++) peer.send({ payload: big });
-    const session = [...(server as unknown as ServerCore).sessions][0]!;
-    await until(() => session.connection.socket.isPaused(), 5000, 'the server pauses reading');
+    await until(() => session.connection.socket.isPaused() || !session.connection.isOpen, 5000, 'the server pauses reading or closes');
     const read = session.connection.socket.bytesRead;
     assert.ok(read < 16 * 1024 * 1024, `the server read ${(read / 1048576).toFixed(1)} MB while the login was pending`);
-    // After the (failed) login answer, the held requests are answered NO_PERMISSION, in order.
-    const answer = await peer.next(10_000);
-    assert.equal(answer.status, 'NO_PERMISSION');
+    await peer.closed(5000);
   } finally {
     peer.destroy();
   }
