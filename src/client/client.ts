@@ -8,7 +8,8 @@ import { MAX_MESSAGE_SIZE_LIMIT } from '../transport/message-codec.js';
 import type { EncodeOptions } from '../transport/message-codec.js';
 import { abortError, onAbort } from '../util/abort.js';
 import { handshake, type ServerConfig } from './handshake.js';
-import { discardedFromStatus, pubsubOf } from './pubsub.js';
+import { pubsubOf } from './pubsub.js';
+import { EXTENDED_STATUS_TOPIC, type ExtendedStatus } from '../protocol/extended-status.js';
 import type { PushHandler, SubscribeOptions, Subscription } from './subscription.js';
 import { resolveClientSettings, type ClientOptions, type ClientSettings } from './options.js';
 import * as queues from './queues.js';
@@ -62,6 +63,11 @@ export interface Client {
   sendOneway(msg: Message): Promise<void>;
   /** The server status object (`ipc/server-status`); RequestError unless OK. */
   serverStatus(opts?: RequestOptions): Promise<Record<string, unknown>>;
+  /**
+   * The venice-ipc extended status (connections, queues, topics, traffic, WAL; docs/operations.md):
+   * an extension, asked only by this call. A Java server answers BAD_REQUEST (RequestError).
+   */
+  extendedStatus(opts?: RequestOptions): Promise<ExtendedStatus>;
   /** Server "thread pool" statistics (`ipc/server-thread-pool-statistics`). */
   serverThreadPoolStatistics(opts?: RequestOptions): Promise<Record<string, number>>;
   /**
@@ -100,7 +106,7 @@ export interface Client {
   unsubscribe(topics: string | readonly string[], opts?: RequestOptions): Promise<Message>;
   /** Publishes (`ipc/publish`, `ipc/publish-async`); resolves with OK "Message has been enqued to publish.". */
   publish(msg: Message, opts?: RequestOptions): Promise<Message>;
-  /** Pushes the server dropped for this connection because it could not keep up (from `ipc-server/status`). */
+  /** Pushes the server dropped for this connection because it could not keep up (from the extended status; a Java server has none: RequestError). */
   publishDiscardedCount(opts?: RequestOptions): Promise<number>;
   /**
    * Stops new requests, waits for pending ones up to the request timeout, closes the socket.
@@ -254,6 +260,10 @@ class ClientImpl implements Client, ClientCore {
     return (await this.#serverTopic('ipc-server/status', opts)).json<Record<string, unknown>>();
   }
 
+  async extendedStatus(opts?: RequestOptions): Promise<ExtendedStatus> {
+    return (await this.#serverTopic(EXTENDED_STATUS_TOPIC, opts)).json<ExtendedStatus>();
+  }
+
   async serverThreadPoolStatistics(opts?: RequestOptions): Promise<Record<string, number>> {
     return (await this.#serverTopic('ipc-server/thread-pool-statistics', opts)).json<Record<string, number>>();
   }
@@ -307,7 +317,7 @@ class ClientImpl implements Client, ClientCore {
   }
 
   async publishDiscardedCount(opts?: RequestOptions): Promise<number> {
-    return discardedFromStatus(await this.serverStatus(opts));
+    return (await this.extendedStatus(opts))['publish-discarded-this-client-count'] ?? 0;
   }
 
   #onMessage(msg: Message): void {

@@ -13,6 +13,8 @@ import type { CreateQueueOptions, QueueStatus } from './queue-registry.js';
 import { createQueueFeature, createQueueOnServer, existsQueueOnServer, QUEUE_FEATURE, queueStatusOnServer, removeQueueOnServer } from './queues.js';
 import { openWalFeature, WAL_FEATURE } from './durable-queues.js';
 import { ServerStats } from './stats.js';
+import { HTTP_FEATURE, openHttpFeature, type HttpFeature } from './http/feature.js';
+import { connectionCloseChannel, connectionOpenChannel, connectionRefusedChannel } from '../util/diagnostics.js';
 
 const debug = debuglog('venice-ipc');
 /** diagnostics_channel on which the server publishes `{ connectionId, remote, error }` for each connection closed by an error. */
@@ -32,6 +34,8 @@ export interface Server {
   readonly stats: ServerStats;
   /** Number of open connections. */
   readonly connectionCount: number;
+  /** `http://host:port` of the metrics/health/dashboard endpoint (option `http`), else undefined. */
+  readonly httpUrl: string | undefined;
   /**
    * Creates a queue (`ipc/create-queue`); an existing name is a no-op. Rejects with a coded
    * error: invalid name (MessageError), capacity < 1 (QueueError QUEUE_LIMIT), durable circular
@@ -94,6 +98,10 @@ class ServerImpl implements Server, ServerCore {
     return this.sessions.size;
   }
 
+  get httpUrl(): string | undefined {
+    return (this.features.get(HTTP_FEATURE) as HttpFeature | undefined)?.url;
+  }
+
   async listen(): Promise<void> {
     const e = this.#endpoint;
     try {
@@ -111,6 +119,7 @@ class ServerImpl implements Server, ServerCore {
       this.#endpoint = { ...e, port: addr.port };
       this.#settings = { ...this.#settings, endpoint: this.#endpoint }; // the real port when 0 was asked for
     }
+    this.stats.server = this.uri;
     this.#running = true;
   }
 
@@ -130,11 +139,12 @@ class ServerImpl implements Server, ServerCore {
 
   #accept(socket: Socket): void {
     if (!this.#running) {
+      this.#refuse(socket, 'closing');
       socket.destroy();
       return;
     }
     if (this.sessions.size >= this.settings.maxConnections) {
-      this.stats.connectionsRefused++;
+      this.#refuse(socket, 'max-connections');
       debug('refusing connection: %d connections open', this.sessions.size);
       socket.destroy(); // closed at once (Java leaves it hanging; WIRE §11)
       return;
@@ -144,11 +154,26 @@ class ServerImpl implements Server, ServerCore {
     const session = new ServerSession(this.#nextId++, socket, this, (s, err) => this.#sessionClosed(s, err));
     this.sessions.add(session);
     this.stats.largestConnectionCount = Math.max(this.stats.largestConnectionCount, this.sessions.size);
+    if (connectionOpenChannel.hasSubscribers) connectionOpenChannel.publish({ server: this.uri, connectionId: session.id, remote: session.remote });
+  }
+
+  /** Counts a refused connection and tells `venice-ipc:server:connection-refused`; the caller destroys the socket. */
+  #refuse(socket: Socket, reason: 'max-connections' | 'closing'): void {
+    this.stats.countRefusal(reason);
+    if (connectionRefusedChannel.hasSubscribers) {
+      const remote = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix-socket';
+      connectionRefusedChannel.publish({ server: this.uri, remote, reason });
+    }
   }
 
   #sessionClosed(session: ServerSession, err: Error | undefined): void {
     this.sessions.delete(session);
     this.stats.connectionsClosed++;
+    this.stats.closedWireBytes.read += session.connection.socket.bytesRead;
+    this.stats.closedWireBytes.written += session.connection.socket.bytesWritten;
+    if (connectionCloseChannel.hasSubscribers) {
+      connectionCloseChannel.publish({ server: this.uri, connectionId: session.id, remote: session.remote, principal: session.principal, error: err });
+    }
     for (const f of this.features.values()) {
       try {
         f.onSessionClosed?.(session as SessionState);
@@ -254,6 +279,14 @@ export async function createServer(options: Readonly<ServerOptions>): Promise<Se
     throw new ConnectionError(ErrorCode.LISTEN_FAILED, `${what}Failed to start server on ${formatEndpoint(settings.endpoint)}: ${e.message}`, {
       cause: err,
     });
+  }
+  if (settings.http !== undefined) {
+    try {
+      server.features.set(HTTP_FEATURE, await openHttpFeature(server, settings.http));
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
   }
   return server;
 }
