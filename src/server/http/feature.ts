@@ -41,14 +41,8 @@ export interface HttpFeature extends ServerFeature {
   readonly url: string;
 }
 
-interface Totals {
-  readonly t: number;
-  readonly in: number;
-  readonly out: number;
-  readonly pushes: number;
-  readonly drops: number;
-  readonly errors: number;
-}
+/** Counter totals at one instant (same fields as a sample, but totals instead of rates). */
+type Totals = RateSample;
 
 function totals(server: ServerCore): Totals {
   const st = server.stats;
