@@ -19,6 +19,7 @@ import {
   type TypedChannel,
   type WalSyncEvent,
 } from '../index.js';
+import { int, str, UsageError, type OptionSpec, type Values } from './common.js';
 
 /** Log levels, lowest first. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -30,6 +31,8 @@ const PINO: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 5
 /** Writes log lines at or above a level. */
 export interface Logger {
   log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
+  /** Writes an info line whatever the level (startup facts such as the HTTP address). */
+  notice(msg: string, fields?: Record<string, unknown>): void;
   /** Unsubscribes from every channel. */
   close(): void;
 }
@@ -49,8 +52,8 @@ export function createServerLogger(opts: { level: LogLevel; format: LogFormat; w
   const min = LOG_LEVELS.indexOf(opts.level);
   const write = opts.write ?? ((line: string) => void process.stderr.write(line));
   const enabled = (l: LogLevel): boolean => LOG_LEVELS.indexOf(l) >= min;
-  const log = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void => {
-    if (!enabled(level)) return;
+  const log = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}, force = false): void => {
+    if (!force && !enabled(level)) return;
     if (opts.format === 'json') {
       const f: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(fields)) f[k] = v instanceof Error ? { code: (v as { code?: string }).code, message: v.message } : v;
@@ -92,9 +95,44 @@ export function createServerLogger(opts: { level: LogLevel; format: LogFormat; w
     log('debug', 'wal sync', { queue: m.queue, records: m.records, bytes: m.bytes, ms: Math.round(m.durationMs * 1000) / 1000 }),
   );
   return {
-    log,
+    log: (level, msg, fields) => log(level, msg, fields),
+    notice: (msg, fields) => log('info', msg, fields, true),
     close(): void {
       for (const u of subs.splice(0)) u();
     },
   };
+}
+
+/** The logging and HTTP flags of `serve`. */
+export const SERVE_OBSERVE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'http-port', type: 'string', value: 'N', description: 'serve /metrics, /healthz, /readyz, /status.json and the dashboard on 127.0.0.1:N (0: a free port; the address is logged). Defaults to none' },
+  { name: 'http-host', type: 'string', value: 'ADDR', description: 'address of the HTTP endpoint (needs --http-port; beyond loopback see docs/operations.md). Defaults to 127.0.0.1' },
+  { name: 'log-format', type: 'string', value: 'text|json', description: 'log lines on stderr as text or as pino-style JSON. Defaults to text' },
+  { name: 'log-level', type: 'string', value: 'debug|info|warn|error', description: 'least severe level logged (info: connections, debug: requests and WAL syncs). Defaults to warn' },
+  { name: 'verbose', type: 'boolean', description: 'log connections opening and closing (remote address, principal) and refusals: --log-level info. Defaults to off' },
+];
+
+/** The logger of `serve` from its flags. */
+export function serveLogger(v: Values): Logger {
+  const format = str(v, 'log-format') ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json, got '${format}'`);
+  const given = str(v, 'log-level');
+  if (given !== undefined && !(LOG_LEVELS as readonly string[]).includes(given)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${given}'`);
+  }
+  if (given !== undefined && v['verbose'] === true) throw new UsageError('give either --verbose or --log-level');
+  const level: LogLevel = (given as LogLevel | undefined) ?? (v['verbose'] === true ? 'info' : 'warn');
+  return createServerLogger({ level, format });
+}
+
+/** The `http` server option from `--http-port`/`--http-host`, if given. */
+export function httpOption(v: Values): { http: { port: number; host: string } } | Record<string, never> {
+  const port = int(v, 'http-port');
+  const host = str(v, 'http-host');
+  if (port === undefined) {
+    if (host !== undefined) throw new UsageError('--http-host needs --http-port');
+    return {};
+  }
+  if (port < 0 || port > 65535) throw new UsageError(`--http-port expects a port from 0 to 65535, got ${port}`);
+  return { http: { port, host: host ?? '127.0.0.1' } };
 }

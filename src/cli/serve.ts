@@ -1,6 +1,7 @@
 import { createServer, loadAuthenticator, type Handler, type ServerOptions, type SizeValue } from '../index.js';
 import { EXIT, int, port as portOption, str, UsageError, type Command } from './common.js';
 import { parseQueueSpec } from './queue.js';
+import { httpOption, SERVE_OBSERVE_OPTIONS, serveLogger } from './log.js';
 
 const echo: Handler = (m) => m;
 
@@ -39,6 +40,7 @@ export const serveCommand: Command = {
     { name: 'wal-compress', type: 'boolean', description: 'compress write-ahead log records (needs --wal-dir). Defaults to off' },
     { name: 'wal-compact', type: 'boolean', description: 'compact the logs at start (needs --wal-dir). Defaults to off' },
     { name: 'wal-salvage', type: 'boolean', description: 'recover past corrupt records instead of failing (needs --wal-dir). Defaults to off' },
+    ...SERVE_OBSERVE_OPTIONS,
   ],
   async run({ values: v }) {
     const queues = ((v['queue'] as string[] | undefined) ?? []).map(parseQueueSpec);
@@ -58,7 +60,10 @@ export const serveCommand: Command = {
     if (walDir === undefined && (v['wal-compress'] === true || v['wal-compact'] === true || v['wal-salvage'] === true)) {
       throw new UsageError('--wal-compress, --wal-compact and --wal-salvage need --wal-dir');
     }
+    const logger = serveLogger(v);
+    const http = httpOption(v);
     const opts: ServerOptions = {
+      ...http,
       ...(uri !== undefined ? { uri } : { port: port ?? 33333 }),
       ...(handlerName === 'echo' ? { handler: echo } : {}),
       ...(maxConnections !== undefined ? { maxConnections } : {}),
@@ -75,15 +80,15 @@ export const serveCommand: Command = {
             walCompress: v['wal-compress'] === true,
             walCompact: v['wal-compact'] === true,
             walSalvage: v['wal-salvage'] === true,
-            onWalWarning: (m: string) => process.stderr.write(`write-ahead log: ${m}\n`),
+            onWalWarning: (m: string) => logger.log('warn', `write-ahead log: ${m}`),
           }
         : {}),
-      onConnectionError: (err, info) => {
-        const code = (err as { code?: string }).code ?? 'ERROR';
-        process.stderr.write(`connection ${info.connectionId} (${info.remote}) closed: ${code}: ${err.message}\n`);
-      },
+      // Connection errors are logged by the logger (channel venice-ipc:server:connection-error).
     };
-    const server = await createServer(opts);
+    const server = await createServer(opts).catch((err: unknown) => {
+      logger.close();
+      throw err;
+    });
     try {
       for (const q of queues) await server.createQueue(q.name, { capacity: q.capacity, type: q.type, durable: q.durable });
     } catch (err) {
@@ -91,6 +96,7 @@ export const serveCommand: Command = {
       throw err;
     }
     process.stdout.write(`listening on ${server.uri}\n`);
+    if (server.httpUrl !== undefined) logger.notice(`http on ${server.httpUrl}`);
     if (v['hint'] === true) {
       process.stderr.write(
         `Try it from another terminal (in this folder):\n  npm run cli -- send --uri ${server.uri} --text hello\nStop with Ctrl-C.\n`,
@@ -106,6 +112,7 @@ export const serveCommand: Command = {
       process.on('SIGTERM', stop);
     });
     await server.close();
+    logger.close();
     return EXIT.OK;
   },
 };

@@ -113,6 +113,7 @@ test('npm pack builds the package; it installs, imports from ESM and CommonJS, a
   }
 
   // The installed bin.
-  const bin = ok(await run(join(app, 'node_modules', '.bin', 'venice-ipc'), ['--help'], app), 'venice-ipc --help');
-  assert.match(bin.stdout, /usage: venice-ipc <command>/);
+  const version = (JSON.parse(await readFile(join(pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  const bin = ok(await run(join(app, 'node_modules', '.bin', 'venice-ipc'), ['--version'], app), 'venice-ipc --version');
+  assert.equal(bin.stdout.trim(), version);
 });
