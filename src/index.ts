@@ -45,6 +45,35 @@ export {
 } from './server/options.js';
 export type { ServerStats } from './server/stats.js';
 export {
+  DEFAULT_HTTP_HOST,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_HTTP_SAMPLE_INTERVAL,
+  DEFAULT_HTTP_HISTORY,
+  DEFAULT_HTTP_MAX_EVENT_STREAMS,
+  type HttpOptions,
+  type HttpServerOptions,
+} from './server/http/options.js';
+export { METRICS_PREFIX } from './server/http/metrics.js';
+export { EXTENDED_STATUS_TOPIC, type ExtendedStatus, type ConnectionInfo, type QueueInfo, type WalLogInfo } from './protocol/extended-status.js';
+export {
+  connectionOpenChannel,
+  connectionCloseChannel,
+  connectionRefusedChannel,
+  requestStartChannel,
+  requestEndChannel,
+  authFailureChannel,
+  walSyncChannel,
+  type TypedChannel,
+  type ConnectionOpenEvent,
+  type ConnectionCloseEvent,
+  type ConnectionRefusedEvent,
+  type ConnectionRefusalReason,
+  type RequestStartEvent,
+  type RequestEndEvent,
+  type AuthFailureEvent,
+  type WalSyncEvent,
+} from './util/diagnostics.js';
+export {
   DEFAULT_WAL_COMPRESS,
   DEFAULT_WAL_COMPACT,
   DEFAULT_WAL_COMPACT_THRESHOLD,

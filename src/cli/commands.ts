@@ -5,6 +5,7 @@ import { offerCommand, pollCommand, queueCommand } from './queue.js';
 import { publishCommand, subscribeCommand } from './pubsub.js';
 import { sendCommand } from './send.js';
 import { serveCommand } from './serve.js';
+import { statusCommand, topCommand } from './status.js';
 import { versionCommand } from './version.js';
 import { walCommand } from './wal.js';
 
@@ -17,6 +18,8 @@ export const COMMANDS: readonly Command[] = [
   queueCommand,
   publishCommand,
   subscribeCommand,
+  statusCommand,
+  topCommand,
   walCommand,
   credentialsCommand,
   benchCommand,

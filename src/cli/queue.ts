@@ -21,6 +21,7 @@ import {
   withClient,
 } from './common.js';
 import { POLL_RETRY_OPTION, RETRY_OPTION, retryOptions } from './resilience.js';
+import { queueListCommand } from './status.js';
 
 /** Connection options of the queue commands; `--timeout` is the queue wait here, not the response timeout. */
 const QUEUE_CLIENT_OPTIONS: readonly OptionSpec[] = [...CONNECT_OPTIONS, ...SECURITY_OPTIONS];
@@ -94,8 +95,9 @@ const QUEUE_JSON = jsonOption('one compact JSON line');
 /** `venice-ipc queue create|remove|exists|status`: queue management through a client. */
 export const queueCommand: Command = {
   name: 'queue',
-  summary: 'manage queues: create, remove, check existence, print status',
+  summary: 'manage queues: list, create, remove, check existence, print status',
   subcommands: [
+    queueListCommand,
     {
       name: 'create',
       args: 'NAME CAPACITY',

@@ -3,6 +3,7 @@ import { EXIT, int, port as portOption, str, UsageError, type Command } from './
 import { parseQueueSpec } from './queue.js';
 import { SERVE_RESILIENCE_OPTIONS, serveResilienceOptions } from './resilience.js';
 import { reloadAclOnSighup, serveSecurityOptions, SERVE_SECURITY_OPTIONS } from './serve-security.js';
+import { httpOption, SERVE_OBSERVE_OPTIONS, serveLogger } from './log.js';
 
 const echo: Handler = (m) => m;
 
@@ -43,6 +44,7 @@ export const serveCommand: Command = {
     { name: 'wal-salvage', type: 'boolean', description: 'recover past corrupt records instead of failing (needs --wal-dir). Defaults to off' },
     ...SERVE_RESILIENCE_OPTIONS,
     ...SERVE_SECURITY_OPTIONS,
+    ...SERVE_OBSERVE_OPTIONS,
   ],
   async run({ values: v }) {
     const queues = ((v['queue'] as string[] | undefined) ?? []).map(parseQueueSpec);
@@ -65,7 +67,10 @@ export const serveCommand: Command = {
     if (walDir === undefined && (v['wal-compress'] === true || v['wal-compact'] === true || v['wal-salvage'] === true)) {
       throw new UsageError('--wal-compress, --wal-compact and --wal-salvage need --wal-dir');
     }
+    const logger = serveLogger(v);
+    const http = httpOption(v);
     const opts: ServerOptions = {
+      ...http,
       ...(v['no-plain'] === true ? {} : uri !== undefined ? { uri } : { port: port ?? 33333 }),
       ...(handlerName === 'echo' ? { handler: echo } : {}),
       ...(maxConnections !== undefined ? { maxConnections } : {}),
@@ -84,15 +89,15 @@ export const serveCommand: Command = {
             walCompress: v['wal-compress'] === true,
             walCompact: v['wal-compact'] === true,
             walSalvage: v['wal-salvage'] === true,
-            onWalWarning: (m: string) => process.stderr.write(`write-ahead log: ${m}\n`),
+            onWalWarning: (m: string) => logger.log('warn', `write-ahead log: ${m}`),
           }
         : {}),
-      onConnectionError: (err, info) => {
-        const code = (err as { code?: string }).code ?? 'ERROR';
-        process.stderr.write(`connection ${info.connectionId} (${info.remote}) closed: ${code}: ${err.message}\n`);
-      },
+      // Connection errors are logged by the logger (channel venice-ipc:server:connection-error).
     };
-    const server = await createServer(opts);
+    const server = await createServer(opts).catch((err: unknown) => {
+      logger.close();
+      throw err;
+    });
     try {
       for (const q of queues) await server.createQueue(q.name, { capacity: q.capacity, type: q.type, durable: q.durable });
     } catch (err) {
@@ -101,6 +106,7 @@ export const serveCommand: Command = {
     }
     process.stdout.write(`listening on ${server.uri}\n`);
     if (server.tlsUri !== undefined) process.stderr.write(`TLS listening on ${server.tlsUri}\n`);
+    if (server.httpUrl !== undefined) logger.notice(`http on ${server.httpUrl}`);
     const stopReload = reloadAclOnSighup(server, str(v, 'acl'));
     if (v['hint'] === true) {
       process.stderr.write(
@@ -118,6 +124,7 @@ export const serveCommand: Command = {
     });
     stopReload();
     await server.close();
+    logger.close();
     return EXIT.OK;
   },
 };

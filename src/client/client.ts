@@ -18,7 +18,8 @@ import { reconnectLoop, resolveReconnect, type ReconnectSettings } from './recon
 import { failureClass, NO_RETRY, repeatability, resolveBudget, resolveRetry, type RetrySettings, type RetryValue } from './retry.js';
 import { operationOf, StatsRecorder, type ClientStats } from './stats.js';
 import { StatusHub, type ClientStatusEvent } from './status.js';
-import { discardedFromStatus, pubsubOf } from './pubsub.js';
+import { pubsubOf } from './pubsub.js';
+import { EXTENDED_STATUS_TOPIC, type ExtendedStatus } from '../protocol/extended-status.js';
 import type { PushHandler, SubscribeOptions, Subscription } from './subscription.js';
 import { resolveClientSettings, type ClientOptions, type ClientSettings } from './options.js';
 import * as queues from './queues.js';
@@ -110,6 +111,11 @@ export interface Client {
   sendOneway(msg: Message): Promise<void>;
   /** The server status object (`ipc/server-status`); RequestError unless OK. */
   serverStatus(opts?: RequestOptions): Promise<Record<string, unknown>>;
+  /**
+   * The venice-ipc extended status (connections, queues, topics, traffic, WAL; docs/operations.md):
+   * an extension, asked only by this call. A Java server answers BAD_REQUEST (RequestError).
+   */
+  extendedStatus(opts?: RequestOptions): Promise<ExtendedStatus>;
   /** Server "thread pool" statistics (`ipc/server-thread-pool-statistics`). */
   serverThreadPoolStatistics(opts?: RequestOptions): Promise<Record<string, number>>;
   /**
@@ -155,7 +161,7 @@ export interface Client {
   unsubscribe(topics: string | readonly string[], opts?: RequestOptions): Promise<Message>;
   /** Publishes (`ipc/publish`, `ipc/publish-async`); resolves with OK "Message has been enqued to publish.". */
   publish(msg: Message, opts?: RequestOptions): Promise<Message>;
-  /** Pushes the server dropped for this connection because it could not keep up (from `ipc-server/status`). */
+  /** Pushes the server dropped for this connection because it could not keep up (from the extended status; a Java server has none: RequestError). */
   publishDiscardedCount(opts?: RequestOptions): Promise<number>;
   /**
    * Drains: refuses new calls, lets pending ones finish up to `closeTimeout` (5 s), rejects the
@@ -388,6 +394,10 @@ class ClientImpl implements Client, ClientCore {
     return (await this.#serverTopic('ipc-server/status', opts)).json<Record<string, unknown>>();
   }
 
+  async extendedStatus(opts?: RequestOptions): Promise<ExtendedStatus> {
+    return (await this.#serverTopic(EXTENDED_STATUS_TOPIC, opts)).json<ExtendedStatus>();
+  }
+
   async serverThreadPoolStatistics(opts?: RequestOptions): Promise<Record<string, number>> {
     return (await this.#serverTopic('ipc-server/thread-pool-statistics', opts)).json<Record<string, number>>();
   }
@@ -458,7 +468,7 @@ class ClientImpl implements Client, ClientCore {
   }
 
   async publishDiscardedCount(opts?: RequestOptions): Promise<number> {
-    return discardedFromStatus(await this.serverStatus(opts));
+    return (await this.extendedStatus(opts))['publish-discarded-this-client-count'] ?? 0;
   }
 
   status(): AsyncIterable<ClientStatusEvent> {

@@ -14,8 +14,6 @@ import {
 
 /** Header timeout Java puts on SUBSCRIBE/UNSUBSCRIBE (WIRE §9.2). */
 const SUBSCRIBE_TIMEOUT = 300;
-/** Status member holding the server-side drops of this connection (docs/pubsub.md). */
-export const DISCARDED_STATUS_KEY = 'publish-discarded-this-client-count';
 
 function topicList(topics: string | readonly string[], fn: string): readonly string[] {
   if (typeof topics !== 'string' && !Array.isArray(topics)) {
@@ -173,12 +171,6 @@ export class PubSubClient implements SubscriptionOwner {
     return this.#core.request(msg.with({ type: 'PUBLISH', oneway: false, subscriptionReply: false }), opts);
   }
 
-}
-
-/** Server-side drops of a connection, read from its `ipc-server/status` object (0 when absent). */
-export function discardedFromStatus(status: Record<string, unknown>): number {
-  const v = status[DISCARDED_STATUS_KEY];
-  return typeof v === 'number' ? v : 0;
 }
 
 const registry = new WeakMap<ClientCore, PubSubClient>();

@@ -46,6 +46,7 @@ function onQueue(permission: Permission): NeedsOf {
 const SERVER_TOPICS: Readonly<Record<string, Permission | 'always'>> = {
   'ipc-server/status': 'status',
   'ipc-server/thread-pool-statistics': 'status',
+  'ipc-server/extended-status': 'status',
   'ipc-server/error': 'always', // the connection's own error buffer
 };
 

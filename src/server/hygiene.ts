@@ -8,6 +8,13 @@ import type { Socket } from 'node:net';
 import { ConnectionError, ErrorCode, type IpcError } from '../errors.js';
 import type { Connection, InputObserver } from '../transport/connection.js';
 import { isAllowed, type SecuritySettings } from './security-options.js';
+import type { ConnectionRefusalReason } from '../util/diagnostics.js';
+
+/** Why {@link ConnectionHygiene.admit} refused a socket. */
+export interface Refusal {
+  readonly reason: ConnectionRefusalReason;
+  readonly error: IpcError;
+}
 
 /** What the guard needs of its session. */
 export interface GuardedSession {
@@ -40,20 +47,20 @@ export class ConnectionHygiene {
    * Decides about a new socket: an error to refuse it with, or undefined to accept it (after
    * evicting, when the server is full, the connection {@link pickVictim} chose).
    */
-  admit(socket: Socket): IpcError | undefined {
+  admit(socket: Socket): Refusal | undefined {
     const s = this.settings;
     const address = peerAddress(socket);
     if (s.allow !== undefined && address !== 'unix' && !isAllowed(s.allow, address)) {
-      return new ConnectionError(ErrorCode.ADDRESS_NOT_ALLOWED, `Address ${address} is not in the allow list`);
+      return { reason: 'not-allowed', error: new ConnectionError(ErrorCode.ADDRESS_NOT_ALLOWED, `Address ${address} is not in the allow list`) };
     }
     if (s.maxConnectionsPerAddress > 0 && address !== 'unix' && (this.#byAddress.get(address) ?? 0) >= s.maxConnectionsPerAddress) {
-      return new ConnectionError(ErrorCode.TOO_MANY_CONNECTIONS, `Too many connections from ${address}`);
+      return { reason: 'per-address-limit', error: new ConnectionError(ErrorCode.TOO_MANY_CONNECTIONS, `Too many connections from ${address}`) };
     }
     let open = 0;
     for (const g of this.#guards) if (!g.evicted) open++;
     if (open < this.#maxConnections) return undefined;
     const victim = this.#pickVictim();
-    if (victim === undefined) return new ConnectionError(ErrorCode.TOO_MANY_CONNECTIONS, 'The server is at its connection limit');
+    if (victim === undefined) return { reason: 'max-connections', error: new ConnectionError(ErrorCode.TOO_MANY_CONNECTIONS, 'The server is at its connection limit') };
     victim.evict();
     return undefined;
   }

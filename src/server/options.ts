@@ -9,6 +9,7 @@ import { resolveWalSettings, type WalServerOptions, type WalSettings } from './w
 import { resolveResilienceSettings, type ResilienceServerOptions, type ResilienceSettings } from './resilience-options.js';
 import { resolveQueueSettings, type QueueServerOptions, type QueueSettings } from './queue-options.js';
 import { isTlsOnly, resolveSecuritySettings, type SecurityServerOptions, type SecuritySettings } from './security-options.js';
+import { resolveHttpSettings, type HttpOptions, type HttpServerOptions } from './http/options.js';
 
 /** What a handler gets besides the request. */
 export interface HandlerContext {
@@ -30,7 +31,7 @@ export type Handler = (
 ) => Message | null | undefined | void | Promise<Message | null | undefined | void>;
 
 /** Server options (publish/subscribe and write-ahead log options are documented in {@link PubSubServerOptions} and {@link WalServerOptions}). */
-export interface ServerOptions extends EndpointOptions, PubSubServerOptions, WalServerOptions, ResilienceServerOptions, QueueServerOptions, SecurityServerOptions {
+export interface ServerOptions extends EndpointOptions, PubSubServerOptions, WalServerOptions, ResilienceServerOptions, QueueServerOptions, SecurityServerOptions, HttpServerOptions {
   /** Request handler for send/receive. Defaults to none (requests get HANDLER_ERROR). */
   readonly handler?: Handler;
   /** Maximum parallel connections; one more is closed at once. Defaults to 20. */
@@ -122,6 +123,8 @@ export interface ServerSettings {
   readonly queues: QueueSettings;
   /** Connection hygiene, authorization and TLS settings (docs/security.md). */
   readonly security: SecuritySettings;
+  /** HTTP endpoint (metrics, health, dashboard); undefined without `http`. */
+  readonly http: HttpOptions | undefined;
 }
 
 function opt(msg: string): never {
@@ -190,5 +193,6 @@ export function resolveServerSettings(o: Readonly<ServerOptions>): ServerSetting
     resilience: resolveResilienceSettings(o),
     queues: resolveQueueSettings(o),
     security: resolveSecuritySettings(o, new MessageCodec(maxMessageSize).frameLimits().maxPayloadFrame, hb),
+    http: resolveHttpSettings(o),
   };
 }

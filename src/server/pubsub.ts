@@ -46,6 +46,24 @@ class Subscriber {
   }
 }
 
+/** Subscribers of one topic, with the topic's delivery counters (metrics). */
+class TopicSubscribers extends Set<Subscriber> {
+  /** Copies admitted for delivery to this topic's subscribers. */
+  pushes = 0;
+  /** Copies dropped because a subscriber of this topic could not keep up. */
+  drops = 0;
+}
+
+/** Figures of one topic that has subscribers. */
+export interface TopicStats {
+  readonly topic: string;
+  readonly subscribers: number;
+  /** Copies admitted for delivery since the topic got its first subscriber. */
+  readonly pushes: number;
+  /** Copies dropped since the topic got its first subscriber. */
+  readonly drops: number;
+}
+
 /** Per-connection publish/subscribe figures (see docs/pubsub.md). */
 export interface SubscriberStats {
   /** Pushes handed to this connection's socket. */
@@ -73,7 +91,7 @@ export class PubSubFeature implements ServerFeature {
   readonly handlers: Partial<Record<MessageTypeName, RequestHandler>>;
   readonly #server: ServerCore;
   readonly #settings: PubSubSettings;
-  readonly #topics = new Map<string, Set<Subscriber>>();
+  readonly #topics = new Map<string, TopicSubscribers>();
   readonly #subscribers = new Map<SessionState, Subscriber>();
   /** Subscribers with a batch to flush at the end of this event-loop turn. */
   #dirty: Subscriber[] = [];
@@ -96,6 +114,13 @@ export class PubSubFeature implements ServerFeature {
   /** Subscribers of a topic (exact match). */
   subscriberCount(topic: string): number {
     return this.#topics.get(topic)?.size ?? 0;
+  }
+
+  /** Topics with subscribers and their counters (bounded by the subscriptions that exist). */
+  topicStats(): TopicStats[] {
+    const out: TopicStats[] = [];
+    for (const [topic, set] of this.#topics) out.push({ topic, subscribers: set.size, pushes: set.pushes, drops: set.drops });
+    return out;
   }
 
   /** Delivery figures of one connection (zeros if it never subscribed). */
@@ -133,7 +158,7 @@ export class PubSubFeature implements ServerFeature {
       if (session.subscriptions.has(topic)) continue;
       session.subscriptions.add(topic);
       let set = this.#topics.get(topic);
-      if (set === undefined) this.#topics.set(topic, (set = new Set()));
+      if (set === undefined) this.#topics.set(topic, (set = new TopicSubscribers()));
       set.add(sub);
     }
     return textResponse(msg, 'OK', SUBSCRIBED_TEXT);
@@ -167,13 +192,16 @@ export class PubSubFeature implements ServerFeature {
         const conn = sub.session.connection;
         if (!conn.isOpen) continue; // going away: onSessionClosed cleans up
         if (sub.queue.length === 0 && (conn.outboundBytes + sub.batchBytes < this.#settings.publishBufferSize || sub.inflight === 0)) {
+          subs.pushes++;
           this.#batch(sub, push, size);
         } else if (sub.queue.length < this.#settings.publishQueueCapacity && sub.queuedBytes + size <= this.#settings.publishBufferSize) {
           // A queued push must not pin the socket chunk its payload was decoded from.
           kept ??= push.with({ data: Buffer.from(push.data) });
+          subs.pushes++;
           sub.queue.push(kept);
           sub.queuedBytes += size;
         } else {
+          subs.drops++;
           this.#drop(sub, msg);
         }
       }
@@ -220,7 +248,7 @@ export class PubSubFeature implements ServerFeature {
   #write(sub: Subscriber, push: Message): void {
     sub.inflight++;
     sub.delivered++;
-    this.#server.stats.publishCount++;
+    this.#server.stats.countPush(push.data.length);
     try {
       sub.session.connection.send(push, SHARED, sub.onWritten);
     } catch (err) {
@@ -274,13 +302,9 @@ export class PubSubFeature implements ServerFeature {
     session.subscriptions.clear();
   }
 
-  statusFields(session: SessionState): Record<string, unknown> {
-    const s = this.statsOf(session);
-    return {
-      'publish-queue-capacity': this.#settings.publishQueueCapacity,
-      'publish-this-client-count': s.delivered,
-      'publish-discarded-this-client-count': s.dropped,
-    };
+  statusFields(): Record<string, unknown> {
+    // Only Venice's key: the per-connection figures are in the extended status (status.ts), which Java peers never ask for.
+    return { 'publish-queue-capacity': this.#settings.publishQueueCapacity };
   }
 }
 

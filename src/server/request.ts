@@ -2,7 +2,7 @@ import { ErrorCode, TimeoutError } from '../errors.js';
 import { isMessage, type Message } from '../message/message.js';
 import type { DispatchResult, RequestContext } from './core.js';
 import { jsonResponse, replyFrom, textResponse } from './responses.js';
-import { serverStatus, threadPoolStatistics } from './status.js';
+import { EXTENDED_STATUS_TOPIC, extendedStatus, serverStatus, threadPoolStatistics } from './status.js';
 
 /** Text of the answer to a REQUEST on a server without handler (SEMANTICS §3.3). */
 export const NO_HANDLER_TEXT = 'Error: There is no handler defined for this server!';
@@ -79,6 +79,8 @@ function serverTopic(ctx: RequestContext, msg: Message): Message {
   switch (msg.topic) {
     case 'ipc-server/status':
       return jsonResponse(msg, 'OK', serverStatus(ctx.server, ctx.session));
+    case EXTENDED_STATUS_TOPIC: // venice-ipc extension (status.ts); a Java peer never asks for it
+      return jsonResponse(msg, 'OK', extendedStatus(ctx.server, ctx.session));
     case 'ipc-server/thread-pool-statistics':
       return jsonResponse(msg, 'OK', threadPoolStatistics(ctx.server), true);
     case 'ipc-server/error': {

@@ -16,6 +16,7 @@ import { splitLines } from '../protocol/metadata.js';
 import type { RequestContext, ServerFeature, SessionState } from './core.js';
 import { MAX_AUTH_FAILURE_DELAY_FACTOR, type ServerSettings } from './options.js';
 import { RESPONSE_TIMEOUT, textResponse } from './responses.js';
+import { authFailureChannel } from '../util/diagnostics.js';
 
 /** Name under which the feature is installed in `server.features`. */
 export const SECURITY_FEATURE = 'security';
@@ -145,6 +146,10 @@ async function handleLogin(throttle: LoginThrottle, ctx: RequestContext, msg: Me
   }
   session.principal = session.certificatePrincipal ?? 'anon';
   const failures = ++session.authFailures;
+  ctx.server.stats.authFailures++;
+  if (authFailureChannel.hasSubscribers) {
+    authFailureChannel.publish({ server: ctx.server.stats.server, connectionId: session.id, remote: session.remote, user: creds?.[0] ?? '', failures });
+  }
   const res = textResponse(msg, 'NO_PERMISSION', '');
   if (failures < settings.maxAuthFailures) return res;
   if (!session.connection.isOpen) return null;

@@ -20,6 +20,8 @@ import { IdempotencyCache, installIdempotency } from './idempotency.js';
 import { ConnectionHygiene } from './hygiene.js';
 import { createTlsListener, type ServerTlsSettings } from './tls.js';
 import { AUTHORIZATION_FEATURE, createAuthorizationFeature, type AuthorizationFeature } from './authorization.js';
+import { HTTP_FEATURE, openHttpFeature, type HttpFeature } from './http/feature.js';
+import { connectionCloseChannel, connectionOpenChannel, connectionRefusedChannel, type ConnectionRefusalReason } from '../util/diagnostics.js';
 
 const debug = debuglog('venice-ipc');
 /** diagnostics_channel on which the server publishes `{ connectionId, remote, error }` for each connection closed by an error. */
@@ -47,6 +49,8 @@ export interface Server {
    * ACL_INVALID (naming the line), keeping the old policy.
    */
   reloadAcl(policy?: AclPolicy): Promise<void>;
+  /** `http://host:port` of the metrics/health/dashboard endpoint (option `http`), else undefined. */
+  readonly httpUrl: string | undefined;
   /**
    * Creates a queue (`ipc/create-queue`); an existing name is a no-op. Rejects with a coded
    * error: invalid name (MessageError), capacity < 1 (QueueError QUEUE_LIMIT), durable circular
@@ -136,6 +140,10 @@ class ServerImpl implements Server, ServerCore {
     return this.sessions.size;
   }
 
+  get httpUrl(): string | undefined {
+    return (this.features.get(HTTP_FEATURE) as HttpFeature | undefined)?.url;
+  }
+
   async listen(): Promise<void> {
     const e = this.#endpoint;
     try {
@@ -165,6 +173,7 @@ class ServerImpl implements Server, ServerCore {
       const a = this.#tls.address();
       this.#tlsEndpoint = t.endpoint.kind === 'inet' && a !== null && typeof a === 'object' ? { ...t.endpoint, port: a.port } : t.endpoint;
     }
+    this.stats.server = this.uri;
     this.#running = true;
   }
 
@@ -174,15 +183,16 @@ class ServerImpl implements Server, ServerCore {
 
   #accept(socket: Socket): void {
     if (!this.#running) {
+      this.#refuse(socket, 'closing');
       socket.destroy();
       return;
     }
     // allow-list, per-address cap, and room at maxConnections (evicting an unauthenticated or idle one)
     const refused = this.#hygiene.admit(socket);
     if (refused !== undefined) {
-      this.stats.connectionsRefused++;
-      this.stats.countConnectionError(refused.code);
-      debug('refusing connection: %s', refused.message);
+      this.#refuse(socket, refused.reason);
+      this.stats.countConnectionError(refused.error.code);
+      debug('refusing connection: %s', refused.error.message);
       socket.destroy(); // closed at once (Java leaves it hanging; WIRE §11)
       return;
     }
@@ -192,11 +202,26 @@ class ServerImpl implements Server, ServerCore {
     const session = new ServerSession(this.#nextId++, socket, this, (s, err) => this.#sessionClosed(s, err), guard);
     this.sessions.add(session);
     this.stats.largestConnectionCount = Math.max(this.stats.largestConnectionCount, this.sessions.size);
+    if (connectionOpenChannel.hasSubscribers) connectionOpenChannel.publish({ server: this.uri, connectionId: session.id, remote: session.remote });
+  }
+
+  /** Counts a refused connection and tells `venice-ipc:server:connection-refused`; the caller destroys the socket. */
+  #refuse(socket: Socket, reason: ConnectionRefusalReason): void {
+    this.stats.countRefusal(reason);
+    if (connectionRefusedChannel.hasSubscribers) {
+      const remote = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix-socket';
+      connectionRefusedChannel.publish({ server: this.uri, remote, reason });
+    }
   }
 
   #sessionClosed(session: ServerSession, err: Error | undefined): void {
     this.sessions.delete(session);
     this.stats.connectionsClosed++;
+    this.stats.closedWireBytes.read += session.connection.socket.bytesRead;
+    this.stats.closedWireBytes.written += session.connection.socket.bytesWritten;
+    if (connectionCloseChannel.hasSubscribers) {
+      connectionCloseChannel.publish({ server: this.uri, connectionId: session.id, remote: session.remote, principal: session.principal, error: err });
+    }
     for (const f of this.features.values()) {
       try {
         f.onSessionClosed?.(session as SessionState);
@@ -325,6 +350,14 @@ export async function createServer(options: Readonly<ServerOptions>): Promise<Se
     throw new ConnectionError(ErrorCode.LISTEN_FAILED, `${what}Failed to start server on ${formatEndpoint(settings.endpoint)}: ${e.message}`, {
       cause: err,
     });
+  }
+  if (settings.http !== undefined) {
+    try {
+      server.features.set(HTTP_FEATURE, await openHttpFeature(server, settings.http));
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
   }
   return server;
 }

@@ -133,6 +133,7 @@ export class ServerSession implements SessionState {
     if (!this.connection.isOpen) return;
     this.#inFlight++;
     if (this.#inFlight >= this.#server.settings.maxInFlightPerConnection) this.connection.pauseReading('inflight');
+    const start = this.#server.stats.requestStarted(this, msg);
     let result: DispatchResult;
     try {
       result = dispatch({ server: this.#server, session: this, encrypted }, msg);
@@ -140,7 +141,7 @@ export class ServerSession implements SessionState {
       result = this.#internalError(msg, err);
     }
     if (!(result instanceof Promise)) {
-      this.#finish(msg, result);
+      this.#finish(msg, result, start);
       return;
     }
     const exclusive = EXCLUSIVE_TYPES.has(msg.type);
@@ -150,8 +151,8 @@ export class ServerSession implements SessionState {
     }
     result
       .then(
-        (res) => this.#finish(msg, res),
-        (err: unknown) => this.#finish(msg, this.#internalError(msg, err)),
+        (res) => this.#finish(msg, res, start),
+        (err: unknown) => this.#finish(msg, this.#internalError(msg, err), start),
       )
       .finally(() => {
         if (exclusive) this.#release();
@@ -182,7 +183,8 @@ export class ServerSession implements SessionState {
     return textResponse(msg, 'HANDLER_ERROR', text);
   }
 
-  #finish(req: Message, res: Message | null): void {
+  #finish(req: Message, res: Message | null, start: number): void {
+    this.#server.stats.requestFinished(this, req, res, start);
     this.#inFlight--;
     if (EXCLUSIVE_TYPES.has(req.type)) this.#checkHandshake();
     if (this.#inFlight < this.#server.settings.maxInFlightPerConnection) this.connection.resumeReading('inflight');

@@ -8,6 +8,7 @@ import { encodeAck, encodeEntry } from './format.js';
 import { writeFully } from './fs.js';
 import type { WalFile, WalFileSystem } from './fs.js';
 import { analyzeLog } from './scan.js';
+import { walSyncChannel } from '../util/diagnostics.js';
 
 /** Counters of a {@link QueueLog}. */
 export interface QueueLogStats {
@@ -220,6 +221,7 @@ export class QueueLogImpl implements QueueLog {
     this.#pending = [];
     this.#waiters = [];
     this.#pendingBytes = 0;
+    const start = walSyncChannel.hasSubscribers ? performance.now() : 0;
     try {
       await writeFully(this.#file, chunks, this.#size);
       await this.#file.datasync();
@@ -231,6 +233,9 @@ export class QueueLogImpl implements QueueLog {
     this.#stats.syncs++;
     this.#stats.records += waiters.length;
     this.#stats.bytes += bytes;
+    if (start !== 0 && walSyncChannel.hasSubscribers) {
+      walSyncChannel.publish({ dir: this.#init.dir, queue: this.name, records: waiters.length, bytes, durationMs: performance.now() - start });
+    }
     for (const d of waiters) d.resolve();
   }
 

@@ -46,7 +46,7 @@ for (const fault of [
       const st = env.server.queueStatus('q');
       assert.match(st.walError ?? '', /injected|Cannot append/);
       assert.equal((await c.queueStatus('q')).durable, true);
-      assert.deepEqual((await c.serverStatus())['write-ahead-log-failed-queues'], ['q']);
+      assert.deepEqual((await c.extendedStatus()).wal?.failedQueues, ['q']);
       // Durable messages cannot be consumed any more (their ACK cannot be written): they stay.
       const poll = await c.poll('q', { timeout: 0 });
       assert.equal(poll.status, 'HANDLER_ERROR');
@@ -93,7 +93,7 @@ test('a failed queue can be removed (its log deleted) and created again with a w
   await c.createQueue('q', 10, { durable: true });
   assert.equal((await c.offer('q', durable(2))).status, 'OK');
   assert.equal(env.server.queueStatus('q').walError, undefined);
-  assert.deepEqual((await c.serverStatus())['write-ahead-log-failed-queues'], []);
+  assert.deepEqual((await c.extendedStatus()).wal?.failedQueues, []);
 });
 
 test('no OK leaves the server before its record is synced (datasync held)', async (t) => {

@@ -15,7 +15,10 @@ test('a leased message is not ACKed at hand-out: after a restart it is back at i
     await offerAll(c, 'q', ['a', 'b', 'c', 'd'], true);
     const a = await lease(c, 'q', 60_000);
     const b = await lease(c, 'q', 60_000);
+    const beforeAck = env.wal.logStats('q')!.records;
     await c.ack(b);
+    // the ACK of a leased message is written without waiting for its sync: wait until it is counted
+    await until(async () => env.wal.logStats('q')!.records === beforeAck + 1, 'the ACK of b');
     assert.equal(a.text, 'a');
     const before = env.wal.logStats('q')!;
     await c.nack(await lease(c, 'q', 60_000), { delay: 60_000 }); // c: nacked for later
