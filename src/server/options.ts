@@ -6,6 +6,7 @@ import { resolveEndpoint, type Endpoint, type EndpointOptions } from '../transpo
 import { parseSize, type SizeValue } from '../util/units.js';
 import { resolvePubSubSettings, type PubSubServerOptions, type PubSubSettings } from './pubsub-options.js';
 import { resolveWalSettings, type WalServerOptions, type WalSettings } from './wal-options.js';
+import { resolveClusterSettings, type ClusterServerOptions, type ClusterSettings } from '../cluster/options.js';
 
 /** What a handler gets besides the request. */
 export interface HandlerContext {
@@ -27,7 +28,7 @@ export type Handler = (
 ) => Message | null | undefined | void | Promise<Message | null | undefined | void>;
 
 /** Server options (publish/subscribe and write-ahead log options are documented in {@link PubSubServerOptions} and {@link WalServerOptions}). */
-export interface ServerOptions extends EndpointOptions, PubSubServerOptions, WalServerOptions {
+export interface ServerOptions extends EndpointOptions, PubSubServerOptions, WalServerOptions, ClusterServerOptions {
   /** Request handler for send/receive. Defaults to none (requests get HANDLER_ERROR). */
   readonly handler?: Handler;
   /** Maximum parallel connections; one more is closed at once. Defaults to 20. */
@@ -113,6 +114,8 @@ export interface ServerSettings {
   readonly pubsub: PubSubSettings;
   /** Write-ahead log settings; undefined without `walDir`. */
   readonly wal: WalSettings | undefined;
+  /** Cluster settings (docs/cluster.md); undefined without `cluster` (embedded mode). */
+  readonly cluster: ClusterSettings | undefined;
 }
 
 function opt(msg: string): never {
@@ -177,5 +180,6 @@ export function resolveServerSettings(o: Readonly<ServerOptions>): ServerSetting
     onConnectionError: o.onConnectionError,
     pubsub: resolvePubSubSettings(o),
     wal: resolveWalSettings(o),
+    cluster: resolveClusterSettings(o),
   };
 }

@@ -13,6 +13,7 @@ import type { CreateQueueOptions, QueueStatus } from './queue-registry.js';
 import { createQueueFeature, createQueueOnServer, existsQueueOnServer, QUEUE_FEATURE, queueStatusOnServer, removeQueueOnServer } from './queues.js';
 import { openWalFeature, WAL_FEATURE } from './durable-queues.js';
 import { ServerStats } from './stats.js';
+import { CLUSTER_FEATURE, clusterStatusOf, type ClusterStatus } from '../cluster/status.js';
 
 const debug = debuglog('venice-ipc');
 /** diagnostics_channel on which the server publishes `{ connectionId, remote, error }` for each connection closed by an error. */
@@ -44,6 +45,8 @@ export interface Server {
   existsQueue(name: string): boolean;
   /** Status of a queue: name, exists, type, temporary, durable, capacity, size. */
   queueStatus(name: string): QueueStatus;
+  /** The node and cluster (docs/cluster.md); undefined without the `cluster` option. */
+  clusterStatus(): Promise<ClusterStatus | undefined>;
   /**
    * Stops accepting, lets in-flight requests finish up to `closeTimeout`, closes every
    * connection and the plugged-in services. Idempotent.
@@ -209,6 +212,10 @@ class ServerImpl implements Server, ServerCore {
   queueStatus(name: string): QueueStatus {
     return queueStatusOnServer(this, name);
   }
+
+  clusterStatus(): Promise<ClusterStatus | undefined> {
+    return clusterStatusOf(this);
+  }
 }
 
 function isLive(path: string): Promise<boolean> {
@@ -246,8 +253,19 @@ export async function createServer(options: Readonly<ServerOptions>): Promise<Se
   const wal = settings.wal === undefined ? undefined : await openWalFeature(settings.wal, queues.registry);
   if (wal !== undefined) server.features.set(WAL_FEATURE, wal);
   try {
+    // Loaded only with `cluster`: the embedded mode never imports the NATS client.
+    if (settings.cluster !== undefined) {
+      const { openClusterFeature } = await import('../cluster/feature.js');
+      server.features.set(CLUSTER_FEATURE, await openClusterFeature(server, settings.cluster));
+    }
+  } catch (err) {
+    await wal?.close?.();
+    throw err;
+  }
+  try {
     await server.listen();
   } catch (err) {
+    await server.features.get(CLUSTER_FEATURE)?.close?.();
     await wal?.close?.();
     const e = err as NodeJS.ErrnoException;
     const what = e.code === 'EADDRINUSE' ? 'Already running! ' : '';
