@@ -120,7 +120,9 @@ export function apiErrorCode(err: unknown): number | undefined {
 /** True for the errors that mean "no stream listens on this subject" / "stream gone". */
 export function isNoStream(err: unknown): boolean {
   if (!(err instanceof NatsError)) return false;
-  return err.code === '503' || err.api_error?.err_code === JS_ERR_STREAM_NOT_FOUND || err.code === '404';
+  // A JetStream API error carries an HTTP-like code too (503 for "maximum messages exceeded"): look at err_code then.
+  if (err.api_error !== undefined) return err.api_error.err_code === JS_ERR_STREAM_NOT_FOUND;
+  return err.code === '503' || err.code === '404';
 }
 
 /** Maps an engine failure to a coded error: unreachable/timeout → CLUSTER_UNAVAILABLE, else CLUSTER_ENGINE. */

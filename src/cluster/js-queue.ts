@@ -163,6 +163,8 @@ export class JsQueueStore implements QueueStore {
     const body = leftMs <= 0 ? { batch: 1, no_wait: true } : { batch: 1, expires: Math.round(leftMs * 1e6) };
     const req = nc.request(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${POLL_CONSUMER}`, JSON.stringify(body), {
       timeout: Math.max(0, leftMs) + settings.requestTimeout,
+      // JetStream delivers the message under its own subject, not the reply token the shared inbox dispatches on.
+      noMux: true,
     });
     let msg: Msg;
     try {
