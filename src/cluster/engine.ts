@@ -131,9 +131,8 @@ export function engineError(what: string, err: unknown): ClusterError {
   const code = err instanceof NatsError ? err.code : '';
   const unavailable =
     code === 'TIMEOUT' || code === 'CONNECTION_CLOSED' || code === 'DISCONNECT' || code === 'CONNECTION_DRAINING' || code === 'CANCELLED' || code === '503';
-  return new ClusterError(
-    unavailable ? ErrorCode.CLUSTER_UNAVAILABLE : ErrorCode.CLUSTER_ENGINE,
-    `${what}: ${unavailable ? 'the cluster engine did not answer (not confirmed)' : 'refused by the cluster engine'}: ${err instanceof Error ? err.message : String(err)}`,
-    { cause: err },
-  );
+  const c = unavailable ? ErrorCode.CLUSTER_UNAVAILABLE : ErrorCode.CLUSTER_ENGINE;
+  // The code is in the text too: a client sees only the text of the HANDLER_ERROR response.
+  const why = unavailable ? 'the cluster engine did not answer (not confirmed)' : 'refused by the cluster engine';
+  return new ClusterError(c, `${what}: ${why}: ${err instanceof Error ? err.message : String(err)} [${c}]`, { cause: err });
 }

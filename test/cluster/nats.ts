@@ -147,7 +147,7 @@ export async function startNatsCluster(size = 3): Promise<NatsProcess[]> {
         const spec: Spec = { dir: i === 0 ? dir : sdir, args: () => ['-c', conf] };
         started.push(handle(spec, await launch({ dir: sdir, args: spec.args }, ports[i]), () => undefined));
       }
-      await waitForJetStream(started.map((s) => s.url), 15_000);
+      await waitForJetStream(started.map((s) => s.url), 20_000, size);
       return started;
     } catch (err) {
       for (const s of started) await s.stop('SIGKILL');
@@ -157,8 +157,8 @@ export async function startNatsCluster(size = 3): Promise<NatsProcess[]> {
   }
 }
 
-/** Waits until JetStream answers account requests (a cluster has elected its meta leader). */
-export async function waitForJetStream(servers: string[], ms: number): Promise<void> {
+/** Waits until JetStream answers and can place a stream with `replicas` replicas (a cluster has elected its meta leader and knows its peers). */
+export async function waitForJetStream(servers: string[], ms: number, replicas = 1): Promise<void> {
   const nc: NatsConnection = await connect({ servers });
   try {
     await waitFor(
@@ -166,6 +166,10 @@ export async function waitForJetStream(servers: string[], ms: number): Promise<v
         try {
           const jsm = await nc.jetstreamManager({ timeout: 1000 });
           await jsm.getAccountInfo();
+          if (replicas > 1) {
+            await jsm.streams.add({ name: 'probe', subjects: ['probe'], num_replicas: replicas });
+            await jsm.streams.delete('probe');
+          }
           return true;
         } catch {
           return false;

@@ -1,0 +1,116 @@
+/**
+ * Faults against real nats-server processes: the engine stopped while offers are in flight,
+ * and (a 3-server NATS cluster, R3 stream) one NATS server and one node killed mid-stream.
+ * In both, every offer answered OK is found in the queue afterwards.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { plainTextMessage, type Client, type Message } from '../../src/index.js';
+import { startNats, startNatsCluster, startNodes, waitFor } from './nats.js';
+
+/** Offers `count` messages from `client` as fast as it answers, `inFlight` at a time; returns the outcome of each. */
+async function offerMany(client: Client, queue: string, prefix: string, count: number, inFlight: number, onAnswer?: (n: number) => void): Promise<Map<string, Message>> {
+  const out = new Map<string, Message>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const text = `${prefix}${next++}`;
+      const res = await client.offer(queue, plainTextMessage(text, 't', text), { responseTimeout: 15_000 }).catch((e: unknown) => plainTextMessage('x', 't', `client error ${String(e)}`));
+      out.set(text, res);
+      onAnswer?.(out.size);
+      if (res.status !== 'OK') return; // this sender stops at its first failure, as a real one would back off
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return out;
+}
+
+/** Polls until empty; an engine that is failing over (CLUSTER_UNAVAILABLE) is retried at most `retries` times. */
+async function drainAll(client: Client, queue: string, retries = 0): Promise<string[]> {
+  const got: string[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const m = await client.poll(queue, { timeout: 200 });
+    if (m.status === 'QUEUE_EMPTY') return got;
+    if (retries > 0 && m.status === 'HANDLER_ERROR' && m.text.includes('[VIPC_ERR_CLUSTER_UNAVAILABLE]')) {
+      retries--;
+      continue;
+    }
+    assert.equal(m.status, 'OK', m.text);
+    got.push(m.text);
+  }
+  return got;
+}
+
+test('the engine stopped while offers are in flight: each offer is answered OK or with a coded error, none acknowledged and lost; the nodes reconnect', async () => {
+  const nats = await startNats();
+  try {
+    await using nodes = await startNodes(2, [nats.url], {}, { requestTimeout: 1000 });
+    const [a, b] = await Promise.all([nodes.client(0), nodes.client(1)]);
+    await a.createQueue('faults/durable', 5000, { durable: true });
+    let stopped: Promise<void> | undefined;
+    const stopAt = (n: number): void => {
+      if (n >= 150 && stopped === undefined) stopped = nats.stop('SIGKILL');
+    };
+    const [fromA, fromB] = await Promise.all([offerMany(a, 'faults/durable', 'a', 400, 8, stopAt), offerMany(b, 'faults/durable', 'b', 400, 8)]);
+    await stopped;
+    const all = [...fromA, ...fromB];
+    const ok = all.filter(([, r]) => r.status === 'OK').map(([t]) => t);
+    const failed = all.filter(([, r]) => r.status !== 'OK');
+    assert.ok(all.every(([, r]) => r.status !== undefined), 'every offer was answered');
+    assert.ok(failed.length > 0, 'some offers met the stopped engine');
+    for (const [t, r] of failed) {
+      assert.equal(r.status, 'HANDLER_ERROR', `${t}: ${r.status} ${r.text}`);
+      assert.match(r.text, /\[VIPC_ERR_CLUSTER_UNAVAILABLE\]/, t);
+    }
+    // While the engine is down a status request fails with the code too.
+    await nats.restart();
+    await waitFor(async () => (await nodes.servers[1]!.clusterStatus())?.connected === true, 10_000, 'node B to reconnect');
+    await waitFor(async () => (await nodes.servers[0]!.clusterStatus())?.connected === true, 10_000, 'node A to reconnect');
+    const after = await a.offer('faults/durable', plainTextMessage('after', 't', 'after'), { responseTimeout: 15_000 });
+    assert.equal(after.status, 'OK', after.text);
+    const stored = new Set(await drainAll(b, 'faults/durable'));
+    const lost = ok.filter((t) => !stored.has(t));
+    console.log(`# engine stop: ${ok.length} OK, ${failed.length} failed with a code, ${stored.size - 1} stored, lost ${lost.length}`);
+    assert.deepEqual(lost, [], 'acknowledged offers are in the queue after the restart');
+    assert.ok(stored.has('after'));
+  } finally {
+    await nats.dispose();
+  }
+});
+
+test('a 3-server NATS cluster with an R3 queue: one NATS server and one node killed mid-stream, nothing acknowledged lost', async () => {
+  const cluster = await startNatsCluster(3);
+  try {
+    const urls = cluster.map((s) => s.url);
+    // Each node prefers its own NATS server and fails over to the others.
+    const rotate = (i: number): string[] => [...urls.slice(i), ...urls.slice(0, i)];
+    const nodeA = await startNodes(1, rotate(0), {}, { replicas: 3, requestTimeout: 2000, name: 'A' });
+    const nodeB = await startNodes(1, rotate(1), {}, { replicas: 3, requestTimeout: 2000, name: 'B' });
+    const nodeC = await startNodes(1, rotate(2), {}, { replicas: 3, requestTimeout: 2000, name: 'C' });
+    try {
+      const [a, b, c] = await Promise.all([nodeA.client(0), nodeB.client(0), nodeC.client(0)]);
+      await a.createQueue('r3/q', 10_000, { durable: true });
+      let killed: Promise<void> | undefined;
+      const killAt = (n: number): void => {
+        if (n >= 100 && killed === undefined) killed = Promise.all([cluster[1]!.stop('SIGKILL'), nodeC.kill(0)]).then(() => undefined);
+      };
+      const [fromA, fromC] = await Promise.all([offerMany(a, 'r3/q', 'a', 300, 4, killAt), offerMany(c, 'r3/q', 'c', 300, 4)]);
+      await killed;
+      const ok = [...fromA, ...fromC].filter(([, r]) => r.status === 'OK').map(([t]) => t);
+      await waitFor(async () => (await nodeB.servers[0]!.clusterStatus())?.connected === true, 10_000, 'node B to fail over');
+      const stored = await drainAll(b, 'r3/q', 10);
+      const set = new Set(stored);
+      const lost = ok.filter((t) => !set.has(t));
+      console.log(`# R3 kill: ${ok.length} OK of ${fromA.size + fromC.size}, ${stored.length} stored, lost ${lost.length}, duplicates ${stored.length - set.size}`);
+      assert.ok(ok.length >= 250, `offers through A kept working (${ok.length} OK)`);
+      assert.deepEqual(lost, []);
+      assert.equal(stored.length, set.size, 'no message twice');
+    } finally {
+      await nodeA[Symbol.asyncDispose]();
+      await nodeB[Symbol.asyncDispose]();
+      await nodeC[Symbol.asyncDispose]();
+    }
+  } finally {
+    for (const s of cluster) await s.dispose();
+  }
+});
