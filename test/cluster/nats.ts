@@ -144,8 +144,9 @@ export async function startNatsCluster(size = 3): Promise<NatsProcess[]> {
             `cluster { name: vipc, listen: 127.0.0.1:${ports[size + i]}, routes: [${routes.join(', ')}] }`,
           ].join('\n'),
         );
-        const spec: Spec = { dir: i === 0 ? dir : sdir, args: () => ['-c', conf] };
-        started.push(handle(spec, await launch({ dir: sdir, args: spec.args }, ports[i]), () => undefined));
+        const args = (): string[] => ['-c', conf];
+        // The first server's handle owns the whole directory, so that disposing it removes everything.
+        started.push(handle({ dir: i === 0 ? dir : sdir, args }, await launch({ dir: sdir, args }, ports[i]), () => undefined));
       }
       await waitForJetStream(started.map((s) => s.url), 20_000, size);
       return started;
