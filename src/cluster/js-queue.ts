@@ -5,6 +5,7 @@
  * durable, memory otherwise) and one pull consumer shared by every node, so each message is
  * handed to one poller in the whole cluster.
  */
+import { setMaxListeners } from 'node:events';
 import { debuglog } from 'node:util';
 import type { Msg } from 'nats';
 import type { Message } from '../message/message.js';
@@ -66,6 +67,7 @@ export class JsQueueStore implements QueueStore {
     this.durable = init.durable;
     this.#size = init.size;
     this.#onGone = init.onGone;
+    setMaxListeners(0, this.#closing.signal); // one listener per waiting offer/poll of this node
   }
 
   get size(): number {
