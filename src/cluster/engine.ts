@@ -92,7 +92,9 @@ export async function openEngine(settings: ClusterSettings): Promise<Engine> {
     },
     async close() {
       if (nc.isClosed()) return;
-      await nc.drain().catch(() => nc.close());
+      // A drain can wait for a reconnect that never comes: bounded, then closed.
+      const drained = await withTimeout(nc.drain(), settings.requestTimeout).then(() => !nc.isClosed(), () => true);
+      if (drained) await nc.close().catch(() => undefined);
     },
   };
 }
@@ -110,6 +112,16 @@ async function credentialOptions(s: ClusterSettings): Promise<Partial<Connection
     return { authenticator: credsAuthenticator(new Uint8Array(bytes)) };
   }
   return 'token' in c ? { token: c.token } : { user: c.user, pass: c.pass };
+}
+
+/** Resolves or rejects with `p`, or resolves undefined after `ms` (its timer never keeps the process alive). */
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref();
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 /** The JetStream API error code of `err`, if it is one. */

@@ -13,7 +13,7 @@ import type { Msg, Subscription } from 'nats';
 import type { Message } from '../message/message.js';
 import type { PubSubBridge, PubSubFeature } from '../server/pubsub.js';
 import { decodeStoredMessage, encodeStoredMessage } from '../transport/stored-message.js';
-import type { Engine } from './engine.js';
+import { withTimeout, type Engine } from './engine.js';
 import { ORIGIN_HEADER, type ClusterNames } from './subjects.js';
 
 const debug = debuglog('venice-ipc');
@@ -74,7 +74,9 @@ export class NatsPubSubBridge implements PubSubBridge {
 
   /** Resolves once the engine has registered this node's subscriptions (so a SUBSCRIBE answered OK hears publishes of other nodes from then on). */
   async flush(): Promise<void> {
-    if (!this.#engine.nc.isClosed()) await this.#engine.nc.flush();
+    if (this.#engine.nc.isClosed()) return;
+    // Bounded: while the engine is away the local subscription works and the answer must not wait for a reconnect.
+    await withTimeout(this.#engine.nc.flush(), this.#engine.settings.requestTimeout);
   }
 
   close(): void {

@@ -9,6 +9,7 @@ import type { Message } from '../../src/index.js';
 import { Connection } from '../../src/transport/connection.js';
 import { MAX_MESSAGE_SIZE_LIMIT } from '../../src/transport/message-codec.js';
 import { decodeCapture } from '../helpers/queue-server.js';
+import { decodeStream, fixture, splitMessages } from '../pubsub/helpers.js';
 import { startNats, startNodes, type NatsProcess, type Nodes } from './nats.js';
 
 const QUEUE_TYPES = new Set(['CLIENT_CONFIG', 'OFFER', 'POLL', 'CREATE_QUEUE', 'CREATE_TEMP_QUEUE', 'REMOVE_QUEUE', 'STATUS_QUEUE']);
@@ -105,4 +106,57 @@ test('node B answers the queue requests of the captured full scenario as the Jav
     await raw.close();
   }
   assert.ok(compared >= 20, `compared ${compared} responses`);
+});
+
+/** A raw socket to `port` and a reader of whole Venice messages. */
+async function rawReader(port: number): Promise<{ socket: Socket; read(n: number): Promise<Buffer[]> }> {
+  const socket: Socket = await new Promise((resolve, reject) => {
+    const s = netConnect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  let buf = Buffer.alloc(0);
+  let wake: (() => void) | undefined;
+  socket.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    wake?.();
+  });
+  return {
+    socket,
+    async read(n) {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const parts = splitMessages(buf);
+        if (parts.length >= n) {
+          const taken = parts.slice(0, n);
+          buf = buf.subarray(taken.reduce((a, b) => a + b.length, 0));
+          return taken;
+        }
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} messages`);
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 100).unref();
+        });
+      }
+    },
+  };
+}
+
+test('a Java subscriber on node B gets the pushes of PUBLISH requests made through node A byte for byte as from the Java server', async () => {
+  const port = Number(nodes.servers[1]!.uri.split(':').pop());
+  const subIn = splitMessages(fixture('publish.conn2.c2s.bin'));
+  const subOut = splitMessages(fixture('publish.conn2.s2c.bin'));
+  const sub = await rawReader(port);
+  const publisher = await nodes.client(0);
+  try {
+    sub.socket.write(Buffer.concat([subIn[0]!, subIn[1]!])); // CLIENT_CONFIG, SUBSCRIBE news
+    await sub.read(2);
+    for (const p of decodeStream(fixture('publish.conn1.c2s.bin')).filter((m) => m.type === 'PUBLISH')) {
+      assert.equal((await publisher.publish(p)).text, 'Message has been enqued to publish.');
+    }
+    const pushes = await sub.read(2);
+    assert.equal(pushes[0]!.toString('hex'), subOut[2]!.toString('hex'));
+    assert.equal(pushes[1]!.toString('hex'), subOut[3]!.toString('hex'));
+  } finally {
+    sub.socket.destroy();
+  }
 });

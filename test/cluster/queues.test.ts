@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isIpcError, plainTextMessage, type Client } from '../../src/index.js';
+import { connect, createServer, isIpcError, plainTextMessage, type Client } from '../../src/index.js';
 import { buildManagement, buildOffer } from '../../src/client/queues.js';
 import type { ClientCore } from '../../src/client/client.js';
 import { startNats, startNodes, type NatsProcess, type Nodes } from './nats.js';
@@ -164,4 +164,24 @@ test('the server API of a node sees queues created through other nodes', async (
   assert.equal(status.node, 'A');
   assert.equal(status.connected, true);
   assert.deepEqual(status.nodes.map((n) => n.node), ['A', 'B', 'C']);
+});
+
+test('ipc-server/status keeps exactly the Java keys on a cluster node; the node and cluster are served as ipc-server/cluster', async () => {
+  await using embedded = await createServer({ port: 0 });
+  const plain = await connect({ uri: embedded.uri });
+  try {
+    const javaKeys = Object.keys(await plain.serverStatus()).sort();
+    assert.deepEqual(Object.keys(await b.serverStatus()).sort(), javaKeys);
+    // An embedded server answers the cluster topic as an unknown server topic, as Java does.
+    assert.equal((await plain.send(plainTextMessage('1', 'ipc-server/cluster', ''))).status, 'BAD_REQUEST');
+  } finally {
+    await plain.close();
+  }
+  const res = await b.send(plainTextMessage('2', 'ipc-server/cluster', ''));
+  assert.equal(res.status, 'OK');
+  const st = res.json() as { node: string; connected: boolean; nodes: Array<{ node: string; uri: string }> };
+  assert.equal(st.node, 'B');
+  assert.equal(st.connected, true);
+  assert.deepEqual(st.nodes.map((n) => n.node), ['A', 'B', 'C']);
+  assert.equal(st.nodes[1]!.uri, nodes.servers[1]!.uri);
 });
