@@ -16,7 +16,8 @@ export const serveCommand: Command = {
   usage:
     'serve [--port N | --uri URI] [--handler echo|none] [--max-message-size SIZE] [--max-connections N] [--heartbeat-interval S] ' +
       '[--queue NAME:CAPACITY[:bounded|circular|:bounded:durable]]... [--max-queues N] [--no-client-queue-mgmt] ' +
-      '[--encrypt] [--credentials FILE] [--compress-cutoff-size SIZE] [--wal-dir DIR [--wal-compress] [--wal-compact] [--wal-salvage]]',
+      '[--encrypt] [--credentials FILE] [--compress-cutoff-size SIZE] [--wal-dir DIR [--wal-compress] [--wal-compact] [--wal-salvage]] ' +
+      '[--cluster nats://HOST:PORT[,…] [--cluster-name NAME]]',
   summary: 'run a server (binds 127.0.0.1 unless the URI names another host)',
   async run(argv) {
     const { values: v } = parse(argv, {
@@ -37,7 +38,12 @@ export const serveCommand: Command = {
       'wal-compress': { type: 'boolean' },
       'wal-compact': { type: 'boolean' },
       'wal-salvage': { type: 'boolean' },
+      cluster: { type: 'string' },
+      'cluster-name': { type: 'string' },
     });
+    const cluster = str(v, 'cluster');
+    const clusterName = str(v, 'cluster-name');
+    if (cluster === undefined && clusterName !== undefined) throw new UsageError('--cluster-name needs --cluster');
     const queues = ((v['queue'] as string[] | undefined) ?? []).map(parseQueueSpec);
     const maxQueues = int(v, 'max-queues');
     const uri = str(v, 'uri');
@@ -75,6 +81,7 @@ export const serveCommand: Command = {
             onWalWarning: (m: string) => process.stderr.write(`write-ahead log: ${m}\n`),
           }
         : {}),
+      ...(cluster !== undefined ? { cluster: { servers: cluster, ...(clusterName !== undefined ? { name: clusterName } : {}) } } : {}),
       onConnectionError: (err, info) => {
         const code = (err as { code?: string }).code ?? 'ERROR';
         process.stderr.write(`connection ${info.connectionId} (${info.remote}) closed: ${code}: ${err.message}\n`);
@@ -88,6 +95,8 @@ export const serveCommand: Command = {
       throw err;
     }
     process.stdout.write(`listening on ${server.uri}\n`);
+    const node = await server.clusterStatus();
+    if (node !== undefined) process.stderr.write(`cluster node ${node.node} on ${node.servers.join(',')}\n`);
     if (v['hint'] === true) {
       process.stderr.write(
         `Try it from another terminal (in this folder):\n  npm run cli -- send --uri ${server.uri} --text hello\nStop with Ctrl-C.\n`,
