@@ -12,6 +12,7 @@ import type { Message } from '../message/message.js';
 import type { ExpiredCallback, OfferOutcome, PollOutcome, QueueStore, QueueType } from '../queue/types.js';
 import { decodeStoredMessage, encodeStoredMessage } from '../transport/stored-message.js';
 import { apiErrorCode, engineError, isNoStream, JS_ERR_STREAM_FULL, type Engine } from './engine.js';
+import { JsLeases, type JsLeaseGrant, type JsLeaseOutcome } from './js-leases.js';
 import { POLL_CONSUMER } from './subjects.js';
 
 const debug = debuglog('venice-ipc');
@@ -34,7 +35,18 @@ export interface JsQueueInit {
   readonly size: number;
   /** Called once when the engine says the stream is gone (removed through another node). */
   readonly onGone: (store: JsQueueStore) => void;
+  /** The consumer's ack wait, ms (leases longer than this are kept alive). */
+  readonly ackWaitMs: number;
 }
+
+/** What a lease poll asks for (the queue work's `LeaseRequest`). */
+export interface JsLeaseRequest {
+  readonly ms: number;
+  readonly owner: number;
+}
+
+/** A poll outcome that may carry a lease (the queue work's `PollOutcome`). */
+export type JsPollOutcome = PollOutcome | { readonly status: 'ok'; readonly message: Message; readonly lease: JsLeaseGrant };
 
 /** This node's handle on a shared queue. `size` is the engine's count at the last look plus this node's changes since. */
 export class JsQueueStore implements QueueStore {
@@ -56,6 +68,7 @@ export class JsQueueStore implements QueueStore {
   #expired = 0;
   #offers = 0;
   #polls = 0;
+  readonly #leases: JsLeases;
 
   constructor(engine: Engine, init: JsQueueInit) {
     this.#engine = engine;
@@ -67,6 +80,7 @@ export class JsQueueStore implements QueueStore {
     this.durable = init.durable;
     this.#size = init.size;
     this.#onGone = init.onGone;
+    this.#leases = new JsLeases(engine, init.ackWaitMs);
     setMaxListeners(0, this.#closing.signal); // one listener per waiting offer/poll of this node
   }
 
@@ -135,12 +149,47 @@ export class JsQueueStore implements QueueStore {
    * acknowledged) and reported to `onExpired`.
    */
   poll(timeoutMs: number, signal?: AbortSignal, onExpired?: ExpiredCallback): Promise<PollOutcome> {
-    if (this.closed) return Promise.resolve({ status: 'closed' });
-    this.#polls++;
-    return this.#poll(timeoutMs, signal, onExpired).finally(() => this.#polls--);
+    return this.#counted(this.#poll(timeoutMs, undefined, signal, onExpired));
   }
 
-  async #poll(timeoutMs: number, signal: AbortSignal | undefined, onExpired: ExpiredCallback | undefined): Promise<PollOutcome> {
+  /**
+   * Like {@link poll}, but the message stays in the stream, invisible to every node, until it
+   * is acked; a nack, the lease running out or {@link releaseOwner} makes it visible again.
+   */
+  pollLease(timeoutMs: number, lease: JsLeaseRequest, signal?: AbortSignal, onExpired?: ExpiredCallback): Promise<JsPollOutcome> {
+    return this.#counted(this.#poll(timeoutMs, lease, signal, onExpired));
+  }
+
+  /** Messages leased through this node and not yet settled. */
+  get leased(): number {
+    return this.#leases.leased;
+  }
+
+  ack(token: string, owner: number): JsLeaseOutcome {
+    const out = this.#leases.ack(token, owner);
+    if (out === 'ok') this.#size = Math.max(0, this.#size - 1);
+    return out;
+  }
+
+  nack(token: string, owner: number, delayMs: number, undeliver?: boolean): JsLeaseOutcome {
+    return this.#leases.nack(token, owner, delayMs, undeliver);
+  }
+
+  extend(token: string, owner: number, ms: number): number | 'not-held' {
+    return this.#leases.extend(token, owner, ms);
+  }
+
+  releaseOwner(owner: number): number {
+    return this.#leases.releaseOwner(owner);
+  }
+
+  #counted<T>(p: Promise<T>): Promise<T> {
+    if (this.closed) return Promise.resolve({ status: 'closed' } as T);
+    this.#polls++;
+    return p.finally(() => this.#polls--);
+  }
+
+  async #poll(timeoutMs: number, lease: JsLeaseRequest | undefined, signal: AbortSignal | undefined, onExpired: ExpiredCallback | undefined): Promise<JsPollOutcome> {
     const deadline = Date.now() + Math.max(0, timeoutMs);
     for (;;) {
       if (signal?.aborted) return { status: 'interrupted' };
@@ -153,13 +202,26 @@ export class JsQueueStore implements QueueStore {
       }
       if (typeof got === 'string') return { status: got };
       const m = decodeStoredMessage(got.data);
+      if (!m.isExpired() && lease !== undefined) return { status: 'ok', message: m, lease: this.#leases.grant(got, lease.owner, lease.ms) };
+      await this.#ack(got);
       if (!m.isExpired()) return { status: 'ok', message: m };
       this.#expired++;
       onExpired?.(m);
     }
   }
 
-  /** One pull request: the message (acknowledged), 'empty', 'interrupted', 'closed', or undefined to try again. */
+  /** Acknowledges a pulled message and waits for the engine's confirmation. */
+  async #ack(msg: Msg): Promise<void> {
+    try {
+      await this.#engine.nc.request(msg.reply as string, ACK, { timeout: this.#engine.settings.requestTimeout });
+    } catch (err) {
+      // Not confirmed: the engine hands the message out again after the ack wait, so it must not be handed out here.
+      throw engineError(`Acknowledging a message of queue ${this.name}`, err);
+    }
+    this.#size = Math.max(0, this.#size - 1);
+  }
+
+  /** One pull request: the message (not yet acknowledged), 'empty', 'interrupted', 'closed', or undefined to try again. */
   async #pull(leftMs: number, signal: AbortSignal | undefined): Promise<Msg | 'empty' | 'interrupted' | 'closed' | undefined> {
     const { nc, settings } = this.#engine;
     const body = leftMs <= 0 ? { batch: 1, no_wait: true } : { batch: 1, expires: Math.round(leftMs * 1e6) };
@@ -190,14 +252,7 @@ export class JsQueueStore implements QueueStore {
       debug('queue %s: pull answered %d %s', this.name, code, msg.headers?.description);
       return undefined;
     }
-    try {
-      await nc.request(msg.reply as string, ACK, { timeout: settings.requestTimeout });
-    } catch (err) {
-      // Not confirmed: the engine hands the message out again after the ack wait, so it must not be handed out here.
-      throw engineError(`Acknowledging a message of queue ${this.name}`, err);
-    }
-    this.#size = Math.max(0, this.#size - 1);
-    return msg;
+    return msg; // not acknowledged yet: #poll acks it, or leases it
   }
 
   /**
@@ -223,6 +278,7 @@ export class JsQueueStore implements QueueStore {
   /** Ends this node's waits with 'closed' (the stream itself is removed by the registry's backend). */
   close(): void {
     this.#closing.abort();
+    this.#leases.releaseAll(); // visible again at once for the other nodes
   }
 
   async #gone(): Promise<'closed'> {

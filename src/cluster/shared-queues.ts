@@ -125,6 +125,7 @@ export class SharedQueues implements QueueBackend {
       capacity: c.max_msgs,
       durable: c.storage === StorageType.File,
       size: info.state.messages,
+      ackWaitMs: POLL_ACK_WAIT_MS,
       onGone: (s) => {
         if (this.#registry.get(name) === s) this.#registry.removeNow(name);
       },
