@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { plainTextMessage } from '../../src/index.js';
 import { openEngine, type Engine } from '../../src/cluster/engine.js';
-import { JsQueueStore } from '../../src/cluster/js-queue.js';
+import type { JsQueueStore } from '../../src/cluster/js-queue.js';
 import { parseAckSubject } from '../../src/cluster/js-leases.js';
 import { resolveClusterSettings } from '../../src/cluster/options.js';
 import { SharedQueues } from '../../src/cluster/shared-queues.js';
