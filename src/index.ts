@@ -95,4 +95,4 @@ export {
 export { verifyWalDir, dumpWalDir } from './wal/index.js';
 export { encodeStoredMessage, decodeStoredMessage } from './transport/stored-message.js';
 export type { VerifyResult, VerifiedLog, RecoveredQueue, RecoveredEntry, Damage, LogFormat } from './wal/index.js';
-export { benchmark, formatBenchmarkSummary, type BenchmarkOptions, type BenchmarkResult } from './client/benchmark.js';
+export { benchmark, formatBenchmarkSummary, type BenchmarkOptions, type BenchmarkProgress, type BenchmarkResult } from './client/benchmark.js';

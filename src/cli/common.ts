@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   binaryMessage,
   connect,
@@ -11,67 +10,56 @@ import {
   type ClientOptions,
   type Message,
 } from '../index.js';
+import { EXIT, UsageError, type OptionSpec, type Values } from './command.js';
 
-/** A CLI command. `run` returns the process exit code. */
-export interface Command {
-  readonly name: string;
-  readonly usage: string;
-  readonly summary: string;
-  run(argv: string[]): Promise<number>;
-}
+export { EXIT, UsageError, type Command, type Invocation, type OptionSpec, type Values } from './command.js';
 
-/** Thrown for bad command lines; printed with the usage. */
-export class UsageError extends Error {}
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** Options every client command takes. */
-export const CLIENT_OPTIONS: Options = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  uri: { type: 'string' },
-  timeout: { type: 'string' },
-  encrypt: { type: 'boolean' },
-  user: { type: 'string' },
-  password: { type: 'string' },
-  'password-env': { type: 'string' },
-};
-
-/** The security options of {@link CLIENT_OPTIONS}, for commands with their own connection options. */
-export const SECURITY_OPTIONS = {
-  encrypt: { type: 'boolean' },
-  user: { type: 'string' },
-  password: { type: 'string' },
-  'password-env': { type: 'string' },
-} as const;
-
-/** Usage text of the options in {@link CLIENT_OPTIONS} that concern security. */
-export const CLIENT_SECURITY_USAGE = '[--encrypt] [--user U (--password P | --password-env VAR)]';
-
-/** Environment variable read for the password when `--user` comes without one. */
+/** Environment variable with the default endpoint of client commands. */
+export const URI_ENV = 'VENICE_IPC_URI';
+/** Environment variable with the default user of client commands. */
+export const USER_ENV = 'VENICE_IPC_USER';
+/** Environment variable read for the password when a user comes without one. */
 export const PASSWORD_ENV = 'VENICE_IPC_PASSWORD';
 
-/** Options describing a message payload. */
-export const PAYLOAD_OPTIONS: Options = {
-  text: { type: 'string' },
-  json: { type: 'string' },
-  file: { type: 'string' },
-  mimetype: { type: 'string' },
-  topic: { type: 'string' },
-  'request-id': { type: 'string' },
+/** Where a client connects: `--uri`, or `--port`/`--host`. */
+export const CONNECT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'uri', type: 'string', value: 'URI', description: `server endpoint, af-inet://HOST:PORT or af-unix:///PATH. Defaults to $${URI_ENV}, else af-inet://127.0.0.1:33333` },
+  { name: 'port', type: 'string', value: 'N', description: 'server port (instead of --uri). Defaults to 33333' },
+  { name: 'host', type: 'string', value: 'H', description: 'server host with --port. Defaults to 127.0.0.1' },
+];
+
+/** Encryption and login of a client. */
+export const SECURITY_OPTIONS: readonly OptionSpec[] = [
+  { name: 'encrypt', type: 'boolean', description: 'encrypt the connection (AES-256-GCM after a key agreement). Defaults to off' },
+  { name: 'user', type: 'string', value: 'U', description: `log in as user U. Defaults to $${USER_ENV}, else no login` },
+  { name: 'password', type: 'string', value: 'P', description: `password of --user (shows in ps: prefer --password-env). Defaults to $${PASSWORD_ENV}` },
+  { name: 'password-env', type: 'string', value: 'VAR', description: `read the password from the environment variable VAR. Defaults to ${PASSWORD_ENV}` },
+];
+
+/** The response timeout of request commands. */
+export const TIMEOUT_OPTION: OptionSpec = {
+  name: 'timeout',
+  type: 'string',
+  value: 'MS',
+  description: 'response timeout in milliseconds. Defaults to the client default (DEFAULT_REQUEST_TIMEOUT)',
 };
 
-/** Parsed values: strings, booleans and repeated strings. */
-export type Values = Record<string, string | boolean | string[] | undefined>;
+/** Options every request/response client command takes. */
+export const CLIENT_OPTIONS: readonly OptionSpec[] = [...CONNECT_OPTIONS, TIMEOUT_OPTION, ...SECURITY_OPTIONS];
 
-/** parseArgs with strict checking, turning its errors into UsageErrors. */
-export function parse(argv: string[], options: Options, allowPositionals = false): { values: Values; positionals: string[] } {
-  try {
-    const r = parseArgs({ args: argv, options, strict: true, allowPositionals });
-    return { values: r.values as Values, positionals: r.positionals };
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+/** Options describing a message payload (exactly one of --text, --json, --file). */
+export const PAYLOAD_OPTIONS: readonly OptionSpec[] = [
+  { name: 'text', type: 'string', value: 'S', description: 'payload: the text S (text/plain unless --mimetype)' },
+  { name: 'json', type: 'string', value: 'JSON', description: 'payload: the JSON document JSON (application/json)' },
+  { name: 'file', type: 'string', value: 'F', description: "payload: the bytes of file F; '-' reads stdin (application/octet-stream unless --mimetype)" },
+  { name: 'mimetype', type: 'string', value: 'M', description: 'mimetype of a --text or --file payload' },
+  { name: 'topic', type: 'string', value: 'T', description: 'topic of the message. Defaults to test' },
+  { name: 'request-id', type: 'string', value: 'ID', description: 'request id of the message. Defaults to none' },
+];
+
+/** `--json` of commands that print data. */
+export function jsonOption(what: string): OptionSpec {
+  return { name: 'json', type: 'boolean', description: `print ${what}. Defaults to off` };
 }
 
 /** Reads a string option. */
@@ -84,32 +72,56 @@ export function str(v: Values, name: string): string | undefined {
 export function int(v: Values, name: string, dflt?: number): number | undefined {
   const x = str(v, name);
   if (x === undefined) return dflt;
-  if (!/^-?[0-9]+$/.test(x)) throw new UsageError(`--${name} expects an integer, got '${x}'`);
+  if (!/^-?[0-9]+$/.test(x) || !Number.isSafeInteger(Number(x))) throw new UsageError(`--${name} expects an integer, got '${x}'`);
   return Number(x);
 }
 
-/** Connection options of a client command (default: 127.0.0.1:33333), with encryption and credentials. */
+/** Reads a TCP port option: an integer from `min` (1, or 0 for a server's ephemeral port) to 65535. */
+export function port(v: Values, name = 'port', min = 1): number | undefined {
+  const p = int(v, name);
+  if (p !== undefined && (p < min || p > 65535)) throw new UsageError(`--${name} expects a port from ${min} to 65535, got ${p}`);
+  return p;
+}
+
+/** Throws a UsageError unless there are exactly `n` positionals; returns them. */
+export function positionals(args: readonly string[], n: number, what: string): string[] {
+  if (args.length !== n) throw new UsageError(`expects ${what}`);
+  return [...args];
+}
+
+/**
+ * Connection options of a client command: `--uri` or `--port`/`--host`, else `$VENICE_IPC_URI`,
+ * else 127.0.0.1:33333; with `--timeout`, `--encrypt` and the login. Flags win over the environment.
+ */
 export function clientOptions(v: Values, env: NodeJS.ProcessEnv = process.env): ClientOptions {
   const uri = str(v, 'uri');
-  const port = int(v, 'port');
+  const p = port(v);
   const host = str(v, 'host');
   const timeout = int(v, 'timeout');
-  if (uri !== undefined && (port !== undefined || host !== undefined)) throw new UsageError('give either --uri or --port/--host');
-  const base: ClientOptions = uri !== undefined ? { uri } : { port: port ?? 33333, ...(host !== undefined ? { host } : {}) };
+  if (uri !== undefined && (p !== undefined || host !== undefined)) throw new UsageError('give either --uri or --port/--host');
+  const envUri = env[URI_ENV];
+  const base: ClientOptions =
+    uri !== undefined
+      ? { uri }
+      : p === undefined && host === undefined && envUri !== undefined && envUri !== ''
+        ? { uri: envUri }
+        : { port: p ?? 33333, ...(host !== undefined ? { host } : {}) };
   return { ...base, ...(timeout !== undefined ? { timeout } : {}), ...(v['encrypt'] === true ? { encrypt: true } : {}), ...credentials(v, env) };
 }
 
 /**
- * User name and password from `--user` and `--password`, `--password-env VAR` or, when only
- * `--user` is given, the environment variable VENICE_IPC_PASSWORD (a password on the command
- * line shows in `ps`; one in the environment does not).
+ * User name and password: the user from `--user` or VENICE_IPC_USER; the password from
+ * `--password`, `--password-env VAR` or VENICE_IPC_PASSWORD (a password on the command line
+ * shows in `ps`; one in the environment does not).
  */
 function credentials(v: Values, env: NodeJS.ProcessEnv): { userName?: string; password?: string } {
-  const userName = str(v, 'user');
+  const flagUser = str(v, 'user');
+  const envUser = env[USER_ENV];
+  const userName = flagUser ?? (envUser !== undefined && envUser !== '' ? envUser : undefined);
   const given = str(v, 'password');
   const envName = str(v, 'password-env');
   if (userName === undefined) {
-    if (given !== undefined || envName !== undefined) throw new UsageError('--password and --password-env need --user');
+    if (given !== undefined || envName !== undefined) throw new UsageError(`--password and --password-env need --user (or ${USER_ENV})`);
     return {};
   }
   if (given !== undefined && envName !== undefined) throw new UsageError('give either --password or --password-env');
@@ -119,14 +131,30 @@ function credentials(v: Values, env: NodeJS.ProcessEnv): { userName?: string; pa
   if (password === undefined) {
     throw new UsageError(
       envName === undefined
-        ? `--user needs a password: --password P, --password-env VAR or the environment variable ${PASSWORD_ENV}`
+        ? `user '${userName}' needs a password: --password P, --password-env VAR or the environment variable ${PASSWORD_ENV}`
         : `the environment variable ${envName} (--password-env) is not set`,
     );
   }
   return { userName, password };
 }
 
-/** Builds the message described by --text / --json / --file. */
+/** Most bytes `--file -` reads from stdin (Venice's largest message, 250 MiB). */
+export const STDIN_LIMIT = 250 * 1024 * 1024;
+
+/** Reads all of stdin, failing past {@link STDIN_LIMIT} bytes. */
+export async function readStdin(stream: NodeJS.ReadableStream = process.stdin, limit = STDIN_LIMIT): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += b.length;
+    if (size > limit) throw new UsageError(`stdin holds more than ${limit} bytes`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** Builds the message described by --text / --json / --file (`--file -`: stdin). */
 export async function messageFrom(v: Values): Promise<Message> {
   const topic = str(v, 'topic') ?? 'test';
   const rid = str(v, 'request-id') ?? null;
@@ -145,7 +173,8 @@ export async function messageFrom(v: Values): Promise<Message> {
     }
     return jsonMessage(rid, topic, value);
   }
-  const data = await readFile(str(v, 'file') as string);
+  const file = str(v, 'file') as string;
+  const data = file === '-' ? await readStdin() : await readFile(file);
   return binaryMessage(rid, topic, mimetype ?? 'application/octet-stream', data);
 }
 
@@ -168,7 +197,17 @@ export async function withClient<T>(opts: ClientOptions, f: (c: Client) => Promi
 /** Prints a response as pretty JSON; returns the exit code (1 with a reason on stderr unless OK). */
 export function printResponse(res: Message): number {
   process.stdout.write(res.toJsonString(true) + '\n');
-  if (res.responseOk) return 0;
+  if (res.responseOk) return EXIT.OK;
   process.stderr.write(`server answered ${res.status}\n`);
-  return 1;
+  return EXIT.FAILURE;
+}
+
+/** Prints one message of a stream (poll, subscribe) as one compact JSON line (NDJSON). */
+export function printLine(m: Message): void {
+  process.stdout.write(m.toJsonString(false) + '\n');
+}
+
+/** Prints `data` as one compact JSON line with `--json`, else `human` (pretty JSON by default). */
+export function printData(v: Values, data: unknown, human: string = JSON.stringify(data, null, 2)): void {
+  process.stdout.write((v['json'] === true ? JSON.stringify(data) : human) + '\n');
 }

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { createAuthenticator, loadAuthenticator, type Authenticator } from '../index.js';
-import { parse, UsageError, type Command } from './common.js';
+import { EXIT, jsonOption, printData, UsageError, type Command, type Invocation } from './common.js';
 
 /**
  * Reads a password: on a terminal, prompts twice without echo; otherwise takes the first line
@@ -72,23 +72,31 @@ async function exists(path: string): Promise<boolean> {
 /** `venice-ipc credentials add FILE USER [--strong]`: adds or replaces one user's password. */
 export const credentialsCommand: Command = {
   name: 'credentials',
-  usage: 'credentials add FILE USER [--strong]',
-  summary:
-    'add a user (or replace its password) in a credentials file; the password is prompted for on a terminal or read ' +
-    'as one line from stdin. --strong stores 210000-iteration PBKDF2 (not readable by Java servers)',
-  async run(argv) {
-    const { values: v, positionals } = parse(argv, { strong: { type: 'boolean' } }, true);
-    const [sub, file, user, ...extra] = positionals;
-    if (sub !== 'add') throw new UsageError(sub === undefined ? 'missing subcommand add' : `unknown subcommand '${sub}'`);
-    if (file === undefined || user === undefined || extra.length > 0) throw new UsageError('expected FILE and USER');
-    const format = v['strong'] === true ? 'strong' : 'venice';
-    // Read the file first: a broken file is reported before the password is asked for.
-    const auth: Authenticator = (await exists(file)) ? await loadAuthenticator(file) : await createAuthenticator();
-    const password = await readPassword();
-    const replaced = auth.hasUser(user);
-    await auth.addCredentials(user, password, { format });
-    await auth.store(file); // atomic: temporary file, fsync, rename
-    process.stdout.write(`${replaced ? 'updated' : 'added'} user '${user}' in ${file}\n`);
-    return 0;
-  },
+  summary: 'edit a credentials file (Venice format)',
+  subcommands: [
+    {
+      name: 'add',
+      args: 'FILE USER',
+      summary: 'add a user (or replace its password) in a credentials file',
+      details:
+        'The password is prompted for on a terminal (twice, no echo) or read as one line from stdin; the file is written atomically.',
+      options: [
+        { name: 'strong', type: 'boolean', description: 'store a 210000-iteration PBKDF2 hash (not readable by Java servers). Defaults to the Venice format' },
+        jsonOption('the result as one JSON line'),
+      ],
+      async run({ values: v, positionals }: Invocation): Promise<number> {
+        const [file, user, ...extra] = positionals;
+        if (file === undefined || user === undefined || extra.length > 0) throw new UsageError('expected FILE and USER');
+        const format = v['strong'] === true ? 'strong' : 'venice';
+        // Read the file first: a broken file is reported before the password is asked for.
+        const auth: Authenticator = (await exists(file)) ? await loadAuthenticator(file) : await createAuthenticator();
+        const password = await readPassword();
+        const replaced = auth.hasUser(user);
+        await auth.addCredentials(user, password, { format });
+        await auth.store(file); // atomic: temporary file, fsync, rename
+        printData(v, { file, user, action: replaced ? 'updated' : 'added', format }, `${replaced ? 'updated' : 'added'} user '${user}' in ${file}`);
+        return EXIT.OK;
+      },
+    },
+  ],
 };

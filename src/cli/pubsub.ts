@@ -1,37 +1,59 @@
 import { connect } from '../index.js';
-import { CLIENT_OPTIONS, clientOptions, describe, int, messageFrom, parse, PAYLOAD_OPTIONS, UsageError, printResponse, withClient, type Command } from './common.js';
+import {
+  CLIENT_OPTIONS,
+  clientOptions,
+  CONNECT_OPTIONS,
+  describe,
+  EXIT,
+  int,
+  jsonOption,
+  messageFrom,
+  PAYLOAD_OPTIONS,
+  printLine,
+  printResponse,
+  SECURITY_OPTIONS,
+  UsageError,
+  withClient,
+  type Command,
+} from './common.js';
 
 /** `venice-ipc publish TOPIC`: publishes one message and prints the server's answer. */
 export const publishCommand: Command = {
   name: 'publish',
-  usage: 'publish TOPIC [--port N | --uri URI] [--request-id ID] (--text S | --json JSON | --file F [--mimetype M]) [--timeout MS]',
+  args: 'TOPIC',
   summary: 'publish a message to the subscribers of TOPIC and print the answer as pretty JSON',
-  async run(argv) {
-    const { values: v, positionals } = parse(argv, { ...CLIENT_OPTIONS, ...PAYLOAD_OPTIONS }, true);
-    if (positionals.length !== 1) throw new UsageError('give exactly one TOPIC');
-    if (v['topic'] !== undefined) throw new UsageError('the topic is the positional argument, not --topic');
-    const msg = await messageFrom({ ...v, topic: positionals[0] });
-    return withClient(clientOptions(v), async (client) => printResponse(await client.publish(msg)));
+  details: 'The answer is always JSON: --json here is the payload, not the output format.',
+  options: [...CLIENT_OPTIONS, ...PAYLOAD_OPTIONS.filter((o) => o.name !== 'topic')],
+  async run({ values: v, positionals: topics, env }) {
+    if (topics.length !== 1) throw new UsageError('give exactly one TOPIC');
+    const msg = await messageFrom({ ...v, topic: topics[0] });
+    return withClient(clientOptions(v, env), async (client) => printResponse(await client.publish(msg)));
   },
 };
 
 /**
- * `venice-ipc subscribe TOPIC...`: prints every push as pretty JSON as it arrives; stops after
- * `--count` messages, after `--timeout` ms, or at SIGINT (exit 0). Running out of time before
- * `--count` messages arrived exits 1. Prints `subscribed to …` on stderr once subscribed.
+ * `venice-ipc subscribe TOPIC...`: prints every push as one compact JSON line as it arrives;
+ * stops after `--count` messages, after `--timeout` ms, or at SIGINT (exit 0). Running out of
+ * time before `--count` messages arrived exits 2. Prints `subscribed to …` on stderr once subscribed.
  */
 export const subscribeCommand: Command = {
   name: 'subscribe',
-  usage: 'subscribe TOPIC... [--port N | --uri URI] [--count N] [--timeout MS]',
-  summary: 'print the messages published to the topics as pretty JSON; stop after N messages, MS milliseconds or at SIGINT',
-  async run(argv) {
-    const { values: v, positionals: topics } = parse(argv, { ...CLIENT_OPTIONS, count: { type: 'string' } }, true);
+  args: 'TOPIC...',
+  summary: 'print the messages published to the topics, one compact JSON line each; stop after N messages, MS milliseconds or at SIGINT',
+  options: [
+    ...CONNECT_OPTIONS,
+    ...SECURITY_OPTIONS,
+    { name: 'count', type: 'string', value: 'N', description: 'stop after N messages. Defaults to no limit' },
+    { name: 'timeout', type: 'string', value: 'MS', description: 'stop after MS milliseconds (exit 2 if --count was not reached). Defaults to no limit' },
+    jsonOption('each message as one compact JSON line (NDJSON; the output is the same without it)'),
+  ],
+  async run({ values: v, positionals: topics, env }) {
     if (topics.length === 0) throw new UsageError('give at least one TOPIC');
     const count = int(v, 'count');
     if (count !== undefined && count < 1) throw new UsageError('--count must be at least 1');
     const stopAfter = int(v, 'timeout');
     if (stopAfter !== undefined && stopAfter < 1) throw new UsageError('--timeout must be at least 1 ms');
-    const client = await connect(clientOptions({ ...v, timeout: undefined })); // --timeout bounds the run, not each request
+    const client = await connect(clientOptions({ ...v, timeout: undefined }, env)); // --timeout bounds the run, not each request
     const stop = new AbortController();
     const onSigint = (): void => stop.abort('SIGINT');
     process.once('SIGINT', onSigint);
@@ -45,19 +67,19 @@ export const subscribeCommand: Command = {
       if (stop.signal.aborted) end();
       else stop.signal.addEventListener('abort', end, { once: true });
       for await (const m of sub) {
-        process.stdout.write(m.toJsonString(true) + '\n');
+        printLine(m);
         if (++n === count) break;
       }
       const err = await sub.closed;
       if (err !== undefined && !stop.signal.aborted) {
         process.stderr.write(`venice-ipc subscribe: ${describe(err)}\n`);
-        return 1;
+        return EXIT.FAILURE;
       }
       if (stop.signal.reason === 'timeout' && count !== undefined && n < count) {
         process.stderr.write(`timeout after ${stopAfter} ms: received ${n} of ${count} messages\n`);
-        return 1;
+        return EXIT.EMPTY;
       }
-      return 0;
+      return EXIT.OK;
     } finally {
       clearTimeout(timer);
       process.off('SIGINT', onSigint);

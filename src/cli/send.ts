@@ -1,19 +1,17 @@
-import { CLIENT_OPTIONS, CLIENT_SECURITY_USAGE, clientOptions, messageFrom, parse, PAYLOAD_OPTIONS, printResponse, withClient, type Command } from './common.js';
+import { CLIENT_OPTIONS, clientOptions, EXIT, messageFrom, PAYLOAD_OPTIONS, printResponse, withClient, type Command } from './common.js';
 
 /** `venice-ipc send`: sends one request and prints the response. */
 export const sendCommand: Command = {
   name: 'send',
-  usage:
-    'send [--port N | --uri URI] [--topic T] [--request-id ID] (--text S | --json JSON | --file F [--mimetype M]) [--oneway] [--timeout MS] ' +
-    CLIENT_SECURITY_USAGE,
   summary: 'send a request and print the response as pretty JSON',
-  async run(argv) {
-    const { values: v } = parse(argv, { ...CLIENT_OPTIONS, ...PAYLOAD_OPTIONS, oneway: { type: 'boolean' } });
+  details: 'The response is always JSON: --json here is the payload, not the output format.',
+  options: [...CLIENT_OPTIONS, ...PAYLOAD_OPTIONS, { name: 'oneway', type: 'boolean', description: 'send one-way: no response, print nothing. Defaults to off' }],
+  async run({ values: v, env }) {
     const msg = await messageFrom(v);
-    return withClient(clientOptions(v), async (client) => {
+    return withClient(clientOptions(v, env), async (client) => {
       if (v['oneway'] === true) {
         await client.sendOneway(msg);
-        return 0;
+        return EXIT.OK;
       }
       return printResponse(await client.send(msg));
     });

@@ -1,5 +1,5 @@
 import { createServer, loadAuthenticator, type Handler, type ServerOptions, type SizeValue } from '../index.js';
-import { int, parse, str, UsageError, type Command } from './common.js';
+import { EXIT, int, port as portOption, str, UsageError, type Command } from './common.js';
 import { parseQueueSpec } from './queue.js';
 
 const echo: Handler = (m) => m;
@@ -13,41 +13,40 @@ function sizeOption(x: string | undefined): SizeValue | undefined {
 /** `venice-ipc serve`: runs a server until SIGINT/SIGTERM. */
 export const serveCommand: Command = {
   name: 'serve',
-  usage:
-    'serve [--port N | --uri URI] [--handler echo|none] [--max-message-size SIZE] [--max-connections N] [--heartbeat-interval S] ' +
-      '[--queue NAME:CAPACITY[:bounded|circular|:bounded:durable]]... [--max-queues N] [--no-client-queue-mgmt] ' +
-      '[--encrypt] [--credentials FILE] [--compress-cutoff-size SIZE] [--wal-dir DIR [--wal-compress] [--wal-compact] [--wal-salvage]] ' +
-      '[--cluster nats://HOST:PORT[,…] [--cluster-name NAME]]',
-  summary: 'run a server (binds 127.0.0.1 unless the URI names another host)',
-  async run(argv) {
-    const { values: v } = parse(argv, {
-      port: { type: 'string' },
-      uri: { type: 'string' },
-      handler: { type: 'string' },
-      'max-message-size': { type: 'string' },
-      'max-connections': { type: 'string' },
-      'heartbeat-interval': { type: 'string' },
-      hint: { type: 'boolean' },
-      encrypt: { type: 'boolean' },
-      credentials: { type: 'string' },
-      'compress-cutoff-size': { type: 'string' },
-      queue: { type: 'string', multiple: true },
-      'max-queues': { type: 'string' },
-      'no-client-queue-mgmt': { type: 'boolean' },
-      'wal-dir': { type: 'string' },
-      'wal-compress': { type: 'boolean' },
-      'wal-compact': { type: 'boolean' },
-      'wal-salvage': { type: 'boolean' },
-      cluster: { type: 'string' },
-      'cluster-name': { type: 'string' },
-    });
-    const cluster = str(v, 'cluster');
-    const clusterName = str(v, 'cluster-name');
-    if (cluster === undefined && clusterName !== undefined) throw new UsageError('--cluster-name needs --cluster');
+  summary: 'run a server (binds 127.0.0.1 unless the URI names another host) until SIGINT/SIGTERM',
+  details: "Prints one line 'listening on <uri>' on stdout when ready; closes gracefully on SIGINT/SIGTERM.",
+  options: [
+    { name: 'port', type: 'string', value: 'N', description: 'port on 127.0.0.1, 0 for an ephemeral one. Defaults to 33333' },
+    { name: 'uri', type: 'string', value: 'URI', description: 'endpoint, af-inet://HOST:PORT or af-unix:///PATH (instead of --port). Defaults to af-inet://127.0.0.1:33333' },
+    { name: 'handler', type: 'string', value: 'echo|none', description: 'request handler: echo answers with the request, none with HANDLER_ERROR. Defaults to echo' },
+    { name: 'max-message-size', type: 'string', value: 'SIZE', description: 'largest message accepted, bytes or a unit string. Defaults to the server default' },
+    { name: 'max-connections', type: 'string', value: 'N', description: 'most simultaneous connections. Defaults to the server default' },
+    { name: 'heartbeat-interval', type: 'string', value: 'S', description: 'heartbeat interval in seconds. Defaults to the server default' },
+    { name: 'hint', type: 'boolean', description: 'print how to try the server from another terminal on stderr. Defaults to off' },
+    { name: 'encrypt', type: 'boolean', description: 'require encrypted connections. Defaults to off' },
+    { name: 'credentials', type: 'string', value: 'FILE', description: 'require logins checked against a credentials file (needs --encrypt). Defaults to none' },
+    { name: 'compress-cutoff-size', type: 'string', value: 'SIZE', description: 'compress payloads at least this large; -1 disables. Defaults to -1 (off)' },
+    {
+      name: 'queue',
+      type: 'string',
+      value: 'NAME:CAPACITY[:bounded|circular|:bounded:durable]',
+      multiple: true,
+      description: 'create a queue at start (repeatable). Defaults to none',
+    },
+    { name: 'max-queues', type: 'string', value: 'N', description: 'most queues. Defaults to the server default' },
+    { name: 'no-client-queue-mgmt', type: 'boolean', description: 'forbid clients to create and remove queues. Defaults to permitted' },
+    { name: 'wal-dir', type: 'string', value: 'DIR', description: 'keep durable queues in write-ahead logs in DIR. Defaults to none (no durable queues)' },
+    { name: 'wal-compress', type: 'boolean', description: 'compress write-ahead log records (needs --wal-dir). Defaults to off' },
+    { name: 'wal-compact', type: 'boolean', description: 'compact the logs at start (needs --wal-dir). Defaults to off' },
+    { name: 'wal-salvage', type: 'boolean', description: 'recover past corrupt records instead of failing (needs --wal-dir). Defaults to off' },
+    { name: 'cluster', type: 'string', value: 'nats://HOST:PORT[,…]', description: 'share topics and queues with other servers through NATS JetStream (docs/cluster.md). Defaults to none (embedded)' },
+    { name: 'cluster-name', type: 'string', value: 'NAME', description: "this node's name in the cluster (needs --cluster). Defaults to <hostname>-<pid>-<random>" },
+  ],
+  async run({ values: v }) {
     const queues = ((v['queue'] as string[] | undefined) ?? []).map(parseQueueSpec);
     const maxQueues = int(v, 'max-queues');
     const uri = str(v, 'uri');
-    const port = int(v, 'port');
+    const port = portOption(v, 'port', 0);
     if (uri !== undefined && port !== undefined) throw new UsageError('give either --port or --uri');
     const handlerName = str(v, 'handler') ?? 'echo';
     if (handlerName !== 'echo' && handlerName !== 'none') throw new UsageError('--handler must be echo or none');
@@ -61,6 +60,9 @@ export const serveCommand: Command = {
     if (walDir === undefined && (v['wal-compress'] === true || v['wal-compact'] === true || v['wal-salvage'] === true)) {
       throw new UsageError('--wal-compress, --wal-compact and --wal-salvage need --wal-dir');
     }
+    const cluster = str(v, 'cluster');
+    const clusterName = str(v, 'cluster-name');
+    if (cluster === undefined && clusterName !== undefined) throw new UsageError('--cluster-name needs --cluster');
     const opts: ServerOptions = {
       ...(uri !== undefined ? { uri } : { port: port ?? 33333 }),
       ...(handlerName === 'echo' ? { handler: echo } : {}),
@@ -112,6 +114,6 @@ export const serveCommand: Command = {
       process.on('SIGTERM', stop);
     });
     await server.close();
-    return 0;
+    return EXIT.OK;
   },
 };

@@ -1,24 +1,39 @@
 import { decodeStoredMessage, dumpWalDir, verifyWalDir } from '../index.js';
-import { parse, str, UsageError, type Command } from './common.js';
+import { EXIT, jsonOption, str, UsageError, type Command, type Values } from './common.js';
 
 /** `venice-ipc wal verify DIR` and `venice-ipc wal dump DIR [--queue NAME]`. */
 export const walCommand: Command = {
   name: 'wal',
-  usage: 'wal verify DIR | wal dump DIR [--queue NAME]',
-  summary: 'check every record of a write-ahead log directory, or print its live messages as JSON lines',
-  async run(argv) {
-    const [sub, ...rest] = argv;
-    if (sub === 'verify') return verify(rest);
-    if (sub === 'dump') return dump(rest);
-    throw new UsageError("expected 'verify' or 'dump'");
-  },
+  summary: 'check or print a write-ahead log directory',
+  subcommands: [
+    {
+      name: 'verify',
+      args: 'DIR',
+      summary: 'check every record of a write-ahead log directory; exit 1 when a log is corrupt (offsets printed)',
+      options: [jsonOption('the whole result as one JSON document')],
+      run: ({ values, positionals }) => verify(values, positionals),
+    },
+    {
+      name: 'dump',
+      args: 'DIR',
+      summary: 'print the live messages of a write-ahead log directory as JSON lines',
+      options: [
+        { name: 'queue', type: 'string', value: 'NAME', description: 'only the queue NAME. Defaults to every queue' },
+        jsonOption('one JSON line per message (NDJSON; the output is the same without it)'),
+      ],
+      run: ({ values, positionals }) => dump(values, positionals),
+    },
+  ],
 };
 
-async function verify(argv: string[]): Promise<number> {
-  const { positionals } = parse(argv, {}, true);
+async function verify(v: Values, positionals: string[]): Promise<number> {
   const dir = positionals[0];
   if (dir === undefined || positionals.length !== 1) throw new UsageError('wal verify takes one directory');
   const result = await verifyWalDir(dir);
+  if (v['json'] === true) {
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return result.ok ? EXIT.OK : EXIT.FAILURE;
+  }
   for (const log of result.logs) {
     const cap = log.capacity === undefined ? '?' : String(log.capacity);
     process.stdout.write(
@@ -35,11 +50,10 @@ async function verify(argv: string[]): Promise<number> {
     for (const n of log.notes) process.stdout.write(`  note: ${n}\n`);
   }
   if (result.logs.length === 0) process.stdout.write('no logs\n');
-  return result.ok ? 0 : 2;
+  return result.ok ? EXIT.OK : EXIT.FAILURE;
 }
 
-async function dump(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { queue: { type: 'string' } }, true);
+async function dump(values: Values, positionals: string[]): Promise<number> {
   const dir = positionals[0];
   if (dir === undefined || positionals.length !== 1) throw new UsageError('wal dump takes one directory');
   for (const q of await dumpWalDir(dir, str(values, 'queue'))) {
@@ -54,5 +68,5 @@ async function dump(argv: string[]): Promise<number> {
       process.stdout.write(JSON.stringify({ queue: q.name, id: e.id, expiresAt: e.expiresAt, message }) + '\n');
     }
   }
-  return 0;
+  return EXIT.OK;
 }

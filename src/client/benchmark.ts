@@ -30,6 +30,18 @@ export interface BenchmarkOptions extends EndpointOptions {
   readonly print?: boolean;
   /** Response timeout of each request in ms. Defaults to 60000. */
   readonly timeout?: number;
+  /** Called about once a second while sending, with the messages answered so far. Defaults to none. */
+  readonly onProgress?: (progress: BenchmarkProgress) => void;
+}
+
+/** What {@link BenchmarkOptions.onProgress} gets. */
+export interface BenchmarkProgress {
+  /** Messages answered with OK so far. */
+  readonly messages: number;
+  /** Time since sending started, ms. */
+  readonly elapsedMillis: number;
+  /** The duration limit, ms. */
+  readonly durationMillis: number;
 }
 
 /** Result of {@link benchmark}: the fields of Venice's result map plus latency percentiles. */
@@ -197,7 +209,16 @@ export async function benchmark(options: Readonly<BenchmarkOptions>): Promise<Be
         done++;
       }
     };
-    await Promise.all(Array.from({ length: inFlight }, worker));
+    const onProgress = options.onProgress;
+    const ticker =
+      onProgress === undefined
+        ? undefined
+        : setInterval(() => onProgress({ messages: done, elapsedMillis: performance.now() - t0, durationMillis: durationSeconds * 1000 }), 1000);
+    try {
+      await Promise.all(Array.from({ length: inFlight }, worker));
+    } finally {
+      clearInterval(ticker);
+    }
     const durationMillis = performance.now() - t0;
     if (failure !== undefined) {
       if (failure instanceof IpcError) throw failure;

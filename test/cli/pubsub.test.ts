@@ -33,7 +33,7 @@ function startSubscriber(args: string[]): Promise<Subscriber> {
   });
 }
 
-test('CLI subscribe prints each pushed message as pretty JSON and stops after --count; publish prints the answer', { timeout: 30_000 }, async () => {
+test('CLI subscribe prints each pushed message as one JSON line and stops after --count; publish prints the answer', { timeout: 30_000 }, async () => {
   await using server = await createServer({ port: 0 });
   const sub = await startSubscriber(['--uri', server.uri, 'news', 'sport', '--count', '2']);
   const p1 = await runCli(['publish', 'news', '--uri', server.uri, '--request-id', '7', '--text', 'hello']);
@@ -43,11 +43,13 @@ test('CLI subscribe prints each pushed message as pretty JSON and stops after --
   const p2 = await runCli(['publish', 'sport', '--uri', server.uri, '--json', '{"score":[1,0]}']);
   assert.equal(p2.code, 0, p2.stderr);
   assert.equal(await sub.exited, 0, sub.stderr());
-  const printed = sub.stdout().split(/\n(?=\{)/).map((s) => JSON.parse(s) as Record<string, unknown>);
+  const lines = sub.stdout().split('\n');
+  assert.equal(lines.pop(), '', 'every line ends with a newline');
+  const printed = lines.map((s) => JSON.parse(s) as Record<string, unknown>);
   assert.equal(printed.length, 2);
   assert.deepEqual([printed[0]!['topic'], printed[0]!['text'], printed[0]!['request-id'], printed[0]!['type']], ['news', 'hello', '7', 'REQUEST']);
   assert.deepEqual(printed[1]!['data'], { score: [1, 0] });
-  assert.match(sub.stdout(), /^\{\n  "type": "REQUEST",/);
+  assert.match(sub.stdout(), /^\{"type":"REQUEST",/, 'compact JSON, one line per message');
 });
 
 test('CLI subscribe stops at SIGINT with exit 0 and its subscription is gone', { timeout: 30_000 }, async () => {
@@ -65,12 +67,12 @@ test('CLI subscribe stops at SIGINT with exit 0 and its subscription is gone', {
   assert.equal((await client.serverStatus())['subscription-client-count'], 0);
 });
 
-test('CLI subscribe --timeout ends the run; exit 1 when --count was not reached', { timeout: 30_000 }, async () => {
+test('CLI subscribe --timeout ends the run; exit 2 when --count was not reached', { timeout: 30_000 }, async () => {
   await using server = await createServer({ port: 0 });
   const short = await startSubscriber(['--uri', server.uri, 'quiet', '--timeout', '200']);
   assert.equal(await short.exited, 0);
   const counted = await startSubscriber(['--uri', server.uri, 'quiet', '--count', '1', '--timeout', '200']);
-  assert.equal(await counted.exited, 1);
+  assert.equal(await counted.exited, 2);
   assert.match(counted.stderr(), /received 0 of 1 messages/);
 });
 

@@ -52,7 +52,7 @@ test('serve --encrypt --credentials: send logs in with --password, --password-en
   const file = join(tmp.dir, 'ipc.cred');
   assert.equal((await runCli(['credentials', 'add', file, 'tom'], { input: 'secret pw\n' })).code, 0);
   const refused = await runCli(['serve', '--port', '0', '--credentials', file]);
-  assert.equal(refused.code, 1);
+  assert.equal(refused.code, 64, 'a bad combination of flags is a usage error');
   assert.match(refused.stderr, /Please enable encryption with an active authenticator/);
   const server = await startCliServer(['--port', '0', '--encrypt', '--credentials', file]);
   try {
@@ -75,7 +75,7 @@ test('serve --encrypt --credentials: send logs in with --password, --password-en
     const exists = await runCli(['queue', 'exists', 'nothere', '--uri', server.uri, '--user', 'tom', '--password-env', 'MY_PW'], {
       env: envWithout({ MY_PW: 'secret pw' }),
     });
-    assert.equal(exists.code, 0, exists.stderr);
+    assert.equal(exists.code, 2, exists.stderr); // not found
     assert.equal(exists.stdout, 'false\n');
     const denied = await runCli(['queue', 'exists', 'nothere', '--uri', server.uri], { env: envWithout() });
     assert.match(denied.stderr, /VIPC_ERR_AUTH_REQUIRED/);

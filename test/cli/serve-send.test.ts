@@ -58,9 +58,9 @@ test('send exits non-zero with a one-line reason on an error status or a failure
   assert.equal(unknown.code, 64);
 });
 
-test('serve rejects bad sizes with a coded error', async () => {
+test('serve rejects bad sizes with a coded error and exit 64', async () => {
   const r = await runCli(['serve', '--port', '0', '--max-message-size', '1GB']);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 64);
   assert.match(r.stderr, /VIPC_ERR_INVALID_SIZE/);
   assert.equal(r.stdout, '');
 });
