@@ -185,3 +185,23 @@ test('ipc-server/status keeps exactly the Java keys on a cluster node; the node 
   assert.deepEqual(st.nodes.map((n) => n.node), ['A', 'B', 'C']);
   assert.equal(st.nodes[1]!.uri, nodes.servers[1]!.uri);
 });
+
+test('a message above the engine max_payload: the offer fails with a code, the publish reaches local subscribers and is counted', async () => {
+  await a.createQueue('big', 2);
+  const big = 'x'.repeat(2 * 1024 * 1024); // nats-server's max_payload is 1 MB by default
+  const r = await a.offer('big', plainTextMessage('big', 't', big));
+  assert.equal(r.status, 'HANDLER_ERROR');
+  assert.match(r.text, /\[VIPC_ERR_CLUSTER_ENGINE\]/);
+  const got: number[] = [];
+  const sub = await a.subscribe('big-topic', (m) => void got.push(m.data.length));
+  try {
+    assert.equal((await a.publish(plainTextMessage('p', 'big-topic', big))).status, 'OK');
+    const deadline = Date.now() + 5000;
+    while (got.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    assert.deepEqual(got, [big.length]);
+    const st = await nodes.servers[0]!.clusterStatus();
+    assert.equal(st?.pubsub.notSent, 1);
+  } finally {
+    await sub.unsubscribe();
+  }
+});
