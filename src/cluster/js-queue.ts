@@ -7,11 +7,11 @@
  */
 import { setMaxListeners } from 'node:events';
 import { debuglog } from 'node:util';
-import type { Msg } from 'nats';
+import { NatsError, type Msg } from 'nats';
 import type { Message } from '../message/message.js';
 import type { ExpiredCallback, OfferOutcome, PollOutcome, QueueStore, QueueType } from '../queue/types.js';
 import { decodeStoredMessage, encodeStoredMessage } from '../transport/stored-message.js';
-import { apiErrorCode, engineError, isNoStream, JS_ERR_STREAM_FULL, type Engine } from './engine.js';
+import { apiErrorCode, engineError, isNoStream, JS_ERR_STREAM_FULL, JS_ERR_STREAM_NOT_FOUND, type Engine } from './engine.js';
 import { JsLeases, type JsLeaseGrant, type JsLeaseOutcome } from './js-leases.js';
 import { POLL_CONSUMER } from './subjects.js';
 
@@ -129,7 +129,7 @@ export class JsQueueStore implements QueueStore {
         if (!ack.duplicate) this.#size++;
         return 'ok';
       } catch (err) {
-        if (isNoStream(err)) return this.#gone();
+        if (isNoStream(err) && (await this.#confirmGone(err))) return this.#gone();
         if (apiErrorCode(err) !== JS_ERR_STREAM_FULL) throw engineError(`Offer to queue ${this.name}`, err);
       }
       this.#size = this.capacity;
@@ -239,7 +239,7 @@ export class JsQueueStore implements QueueStore {
         req.then((m) => (m.reply !== undefined && m.reply !== '' ? nc.publish(m.reply, NAK) : undefined)).catch(() => undefined);
         return this.closed ? 'closed' : 'interrupted';
       }
-      if (isNoStream(err)) return this.#gone().then(() => 'closed' as const);
+      if (isNoStream(err) && (await this.#confirmGone(err))) return this.#gone().then(() => 'closed' as const);
       throw engineError(`Poll of queue ${this.name}`, err);
     }
     const code = msg.headers?.code ?? 0;
@@ -279,6 +279,22 @@ export class JsQueueStore implements QueueStore {
   close(): void {
     this.#closing.abort();
     this.#leases.releaseAll(); // visible again at once for the other nodes
+  }
+
+  /**
+   * "No responders" also answers while a stream's leader is being elected (a NATS server of the
+   * cluster died): only the stream API saying "not found" means the queue was removed. Resolves
+   * true then; throws CLUSTER_UNAVAILABLE (not confirmed) when the stream is there or the API
+   * does not answer, so that nothing is reported as QUEUE_NOT_FOUND during a failover.
+   */
+  async #confirmGone(cause: unknown): Promise<boolean> {
+    try {
+      await this.#engine.jsm.streams.info(this.stream);
+    } catch (err) {
+      if (apiErrorCode(err) === JS_ERR_STREAM_NOT_FOUND) return true;
+      throw engineError(`Queue ${this.name}`, err);
+    }
+    throw engineError(`Queue ${this.name}`, new NatsError(`the stream has no leader right now (${String(cause)})`, 'TIMEOUT'));
   }
 
   async #gone(): Promise<'closed'> {
