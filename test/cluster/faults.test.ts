@@ -5,10 +5,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { plainTextMessage, type Client, type Message } from '../../src/index.js';
+import type { ChildProcess } from 'node:child_process';
+import { connect, plainTextMessage, type Client, type Message } from '../../src/index.js';
+import { startCliServer } from '../helpers/cli.js';
 import type { ClientCore } from '../../src/client/client.js';
 import { buildOffer } from '../../src/client/queues.js';
 import { startNats, startNatsCluster, startNodes, waitFor } from './nats.js';
+
+/** SIGKILL by pid; resolves when the process is gone. */
+function killProcess(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null || p.pid === undefined) return Promise.resolve();
+  const gone = new Promise<void>((r) => p.once('exit', () => r()));
+  process.kill(p.pid, 'SIGKILL');
+  return gone;
+}
 
 /** Offers sent again by {@link offerMany} (for the figures). */
 let resent = 0;
@@ -110,13 +120,15 @@ test('a 3-server NATS cluster with an R3 queue: one NATS server and one node kil
     const rotate = (i: number): string[] => [...urls.slice(i), ...urls.slice(0, i)];
     const nodeA = await startNodes(1, rotate(0), {}, { replicas: 3, requestTimeout: 2000, name: 'A' });
     const nodeB = await startNodes(1, rotate(1), {}, { replicas: 3, requestTimeout: 2000, name: 'B' });
-    const nodeC = await startNodes(1, rotate(2), {}, { replicas: 3, requestTimeout: 2000, name: 'C' });
+    // Node C is a `venice-ipc serve --cluster` process, killed with SIGKILL.
+    const nodeC = await startCliServer(['--port', '0', '--cluster', rotate(2).join(','), '--cluster-name', 'C']);
+    const c = await connect({ uri: nodeC.uri });
     try {
-      const [a, b, c] = await Promise.all([nodeA.client(0), nodeB.client(0), nodeC.client(0)]);
+      const [a, b] = await Promise.all([nodeA.client(0), nodeB.client(0)]);
       await a.createQueue('r3/q', 10_000, { durable: true });
       let killed: Promise<void> | undefined;
       const killAt = (n: number): void => {
-        if (n >= 100 && killed === undefined) killed = Promise.all([cluster[1]!.stop('SIGKILL'), nodeC.kill(0)]).then(() => undefined);
+        if (n >= 100 && killed === undefined) killed = Promise.all([cluster[1]!.stop('SIGKILL'), killProcess(nodeC.child)]).then(() => undefined);
       };
       // A retries an unconfirmed offer (same request, same id) while the engine fails over; C's node goes away.
       const [fromA, fromC] = await Promise.all([offerMany(a, 'r3/q', 'a', 300, 4, killAt, 10), offerMany(c, 'r3/q', 'c', 300, 4)]);
@@ -134,6 +146,7 @@ test('a 3-server NATS cluster with an R3 queue: one NATS server and one node kil
     } finally {
       await nodeA[Symbol.asyncDispose]();
       await nodeB[Symbol.asyncDispose]();
+      await c.close();
       await nodeC[Symbol.asyncDispose]();
     }
   } finally {
