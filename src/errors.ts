@@ -79,6 +79,10 @@ export const ErrorCode = {
   WAL_IO: 'VIPC_ERR_WAL_IO',
   WAL_CORRUPT: 'VIPC_ERR_WAL_CORRUPT',
   WAL_CLOSED: 'VIPC_ERR_WAL_CLOSED',
+  // --- cluster (NATS JetStream engine) ---
+  CLUSTER_CONNECT_FAILED: 'VIPC_ERR_CLUSTER_CONNECT_FAILED',
+  CLUSTER_UNAVAILABLE: 'VIPC_ERR_CLUSTER_UNAVAILABLE',
+  CLUSTER_ENGINE: 'VIPC_ERR_CLUSTER_ENGINE',
   // --- publish / subscribe ---
   SUBSCRIPTION_CLOSED: 'VIPC_ERR_SUBSCRIPTION_CLOSED',
   // --- internal invariant broken (a bug) ---
@@ -132,6 +136,8 @@ export class AuthError extends IpcError {}
 export class QueueError extends IpcError {}
 /** The write-ahead log could not read, write or sync. */
 export class WalError extends IpcError {}
+/** The cluster engine (NATS JetStream) could not be reached or refused an operation. */
+export class ClusterError extends IpcError {}
 /** A request the server answered with a non-OK status, raised by convenience calls. */
 export class RequestError extends IpcError {
   /** The status the server answered with, e.g. `NO_PERMISSION`. */

@@ -29,6 +29,15 @@ export {
 export { queueNameProblem, validateQueueName } from './message/validate.js';
 export { parseUri, formatEndpoint, type Endpoint, type EndpointOptions } from './transport/endpoint.js';
 export { createServer, connectionErrorChannel, type Server } from './server/server.js';
+export {
+  DEFAULT_CLUSTER_PREFIX,
+  DEFAULT_CLUSTER_REPLICAS,
+  DEFAULT_CLUSTER_REQUEST_TIMEOUT,
+  type ClusterCredentials,
+  type ClusterOptions,
+} from './cluster/options.js';
+export { CLUSTER_STATUS_TOPIC, type ClusterNodeInfo, type ClusterStatus } from './cluster/status.js';
+export type { BridgeStats } from './cluster/pubsub-bridge.js';
 export type { CreateQueueOptions, QueueKind, QueueStatus, QueueDurability } from './server/queue-registry.js';
 export { createQueueStore, MAX_WAIT_MS } from './queue/memory-queue.js';
 export type { QueueStore, QueueInit, QueueJournal, QueueType, OfferOutcome, PollOutcome, ExpiredCallback } from './queue/types.js';

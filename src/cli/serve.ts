@@ -45,6 +45,8 @@ export const serveCommand: Command = {
     ...SERVE_RESILIENCE_OPTIONS,
     ...SERVE_SECURITY_OPTIONS,
     ...SERVE_OBSERVE_OPTIONS,
+    { name: 'cluster', type: 'string', value: 'nats://HOST:PORT[,…]', description: 'share topics and queues with other servers through NATS JetStream (docs/cluster.md). Defaults to none (embedded)' },
+    { name: 'cluster-name', type: 'string', value: 'NAME', description: "this node's name in the cluster (needs --cluster). Defaults to <hostname>-<pid>-<random>" },
   ],
   async run({ values: v }) {
     const queues = ((v['queue'] as string[] | undefined) ?? []).map(parseQueueSpec);
@@ -69,6 +71,9 @@ export const serveCommand: Command = {
     }
     const logger = serveLogger(v);
     const http = httpOption(v);
+    const cluster = str(v, 'cluster');
+    const clusterName = str(v, 'cluster-name');
+    if (cluster === undefined && clusterName !== undefined) throw new UsageError('--cluster-name needs --cluster');
     const opts: ServerOptions = {
       ...http,
       ...(v['no-plain'] === true ? {} : uri !== undefined ? { uri } : { port: port ?? 33333 }),
@@ -93,6 +98,7 @@ export const serveCommand: Command = {
           }
         : {}),
       // Connection errors are logged by the logger (channel venice-ipc:server:connection-error).
+      ...(cluster !== undefined ? { cluster: { servers: cluster, ...(clusterName !== undefined ? { name: clusterName } : {}) } } : {}),
     };
     const server = await createServer(opts).catch((err: unknown) => {
       logger.close();
@@ -108,6 +114,8 @@ export const serveCommand: Command = {
     if (server.tlsUri !== undefined) process.stderr.write(`TLS listening on ${server.tlsUri}\n`);
     if (server.httpUrl !== undefined) logger.notice(`http on ${server.httpUrl}`);
     const stopReload = reloadAclOnSighup(server, str(v, 'acl'));
+    const node = await server.clusterStatus();
+    if (node !== undefined) process.stderr.write(`cluster node ${node.node} on ${node.servers.join(',')}\n`);
     if (v['hint'] === true) {
       process.stderr.write(
         `Try it from another terminal (in this folder):\n  npm run cli -- send --uri ${server.uri} --text hello\nStop with Ctrl-C.\n`,

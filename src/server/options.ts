@@ -10,6 +10,7 @@ import { resolveResilienceSettings, type ResilienceServerOptions, type Resilienc
 import { resolveQueueSettings, type QueueServerOptions, type QueueSettings } from './queue-options.js';
 import { isTlsOnly, resolveSecuritySettings, type SecurityServerOptions, type SecuritySettings } from './security-options.js';
 import { resolveHttpSettings, type HttpOptions, type HttpServerOptions } from './http/options.js';
+import { resolveClusterSettings, type ClusterServerOptions, type ClusterSettings } from '../cluster/options.js';
 
 /** What a handler gets besides the request. */
 export interface HandlerContext {
@@ -31,7 +32,15 @@ export type Handler = (
 ) => Message | null | undefined | void | Promise<Message | null | undefined | void>;
 
 /** Server options (publish/subscribe and write-ahead log options are documented in {@link PubSubServerOptions} and {@link WalServerOptions}). */
-export interface ServerOptions extends EndpointOptions, PubSubServerOptions, WalServerOptions, ResilienceServerOptions, QueueServerOptions, SecurityServerOptions, HttpServerOptions {
+export interface ServerOptions
+  extends EndpointOptions,
+    PubSubServerOptions,
+    WalServerOptions,
+    ResilienceServerOptions,
+    QueueServerOptions,
+    SecurityServerOptions,
+    HttpServerOptions,
+    ClusterServerOptions {
   /** Request handler for send/receive. Defaults to none (requests get HANDLER_ERROR). */
   readonly handler?: Handler;
   /** Maximum parallel connections; one more is closed at once. Defaults to 20. */
@@ -125,6 +134,8 @@ export interface ServerSettings {
   readonly security: SecuritySettings;
   /** HTTP endpoint (metrics, health, dashboard); undefined without `http`. */
   readonly http: HttpOptions | undefined;
+  /** Cluster settings (docs/cluster.md); undefined without `cluster` (embedded mode). */
+  readonly cluster: ClusterSettings | undefined;
 }
 
 function opt(msg: string): never {
@@ -194,5 +205,6 @@ export function resolveServerSettings(o: Readonly<ServerOptions>): ServerSetting
     queues: resolveQueueSettings(o),
     security: resolveSecuritySettings(o, new MessageCodec(maxMessageSize).frameLimits().maxPayloadFrame, hb),
     http: resolveHttpSettings(o),
+    cluster: resolveClusterSettings(o),
   };
 }

@@ -64,6 +64,16 @@ export interface TopicStats {
   readonly drops: number;
 }
 
+/**
+ * Carries publishes to other servers (installed by the cluster feature, docs/cluster.md): told
+ * when a topic gets its first and loses its last local subscriber, and of each local publish.
+ */
+export interface PubSubBridge {
+  topicAdded(topic: string): void;
+  topicRemoved(topic: string): void;
+  published(msg: Message): void;
+}
+
 /** Per-connection publish/subscribe figures (see docs/pubsub.md). */
 export interface SubscriberStats {
   /** Pushes handed to this connection's socket. */
@@ -95,6 +105,8 @@ export class PubSubFeature implements ServerFeature {
   readonly #subscribers = new Map<SessionState, Subscriber>();
   /** Subscribers with a batch to flush at the end of this event-loop turn. */
   #dirty: Subscriber[] = [];
+  /** Set by the cluster feature. */
+  bridge: PubSubBridge | undefined;
 
   constructor(server: ServerCore) {
     this.#server = server;
@@ -158,7 +170,10 @@ export class PubSubFeature implements ServerFeature {
       if (session.subscriptions.has(topic)) continue;
       session.subscriptions.add(topic);
       let set = this.#topics.get(topic);
-      if (set === undefined) this.#topics.set(topic, (set = new TopicSubscribers()));
+      if (set === undefined) {
+        this.#topics.set(topic, (set = new TopicSubscribers()));
+        this.bridge?.topicAdded(topic);
+      }
       set.add(sub);
     }
     return textResponse(msg, 'OK', SUBSCRIBED_TEXT);
@@ -178,10 +193,20 @@ export class PubSubFeature implements ServerFeature {
     const set = this.#topics.get(topic);
     if (set === undefined) return;
     set.delete(sub);
-    if (set.size === 0) this.#topics.delete(topic);
+    if (set.size === 0) {
+      this.#topics.delete(topic);
+      this.bridge?.topicRemoved(topic);
+    }
   }
 
   #publish(msg: Message): Message {
+    this.deliver(msg);
+    this.bridge?.published(msg);
+    return textResponse(msg, 'OK', PUBLISHED_TEXT);
+  }
+
+  /** Fans a published message out to this server's subscribers of its topic (a local PUBLISH, or one from another node). */
+  deliver(msg: Message): void {
     const subs = this.#topics.get(msg.topic);
     if (subs !== undefined) {
       // One push object shared by every subscriber; each connection encodes it with its own settings.
@@ -206,7 +231,6 @@ export class PubSubFeature implements ServerFeature {
         }
       }
     }
-    return textResponse(msg, 'OK', PUBLISHED_TEXT);
   }
 
   /**

@@ -87,7 +87,7 @@ export class QueueHandlers {
     const capacity = member(body, 'capacity', 'int');
     const bounded = member(body, 'bounded', 'boolean');
     const durable = member(body, 'durable', 'boolean');
-    if (durable && this.#registry.durability === undefined) return textResponse(msg, 'BAD_REQUEST', NO_WAL_TEXT);
+    if (durable && !this.#registry.acceptsDurable) return textResponse(msg, 'BAD_REQUEST', NO_WAL_TEXT);
     const problem = queueNameProblem(name);
     if (problem !== undefined) return textResponse(msg, 'BAD_REQUEST', `Request ${type}: Invalid queue name: ${problem}`);
     if (capacity < 1) {
@@ -151,7 +151,8 @@ export class QueueHandlers {
   }
 }
 
-function offerResponse(req: Message, q: QueueStore, o: OfferOutcome): Message {
+/** The response to an OFFER with outcome `o` (Venice's texts). */
+export function offerResponse(req: Message, q: Pick<QueueStore, 'name' | 'durable'>, o: OfferOutcome): Message {
   switch (o) {
     case 'ok':
       return textResponse(req, 'OK', `Offered the message to the queue ${q.name} (durable: ${req.durable && q.durable}).`);

@@ -71,6 +71,17 @@ export interface QueueDurability {
   failure?(name: string): string | undefined;
 }
 
+/**
+ * A shared queue engine (installed by the cluster feature, docs/cluster.md): regular queues
+ * live there and this registry holds this node's handles on them. Temporary queues stay local.
+ */
+export interface QueueBackend {
+  /** Creates the queue in the engine unless it exists there; resolves with this node's store for it. */
+  create(name: string, init: { readonly capacity: number; readonly type: QueueType; readonly durable: boolean }): Promise<QueueStore>;
+  /** Removes the queue from the engine (an absent one is fine). */
+  remove(name: string): Promise<void>;
+}
+
 /** Text of the refusal of a durable queue on a server without write-ahead log. */
 export const NO_WAL_TEXT = 'Cannot create a durable queue, if write-ahead-log is not activated on the server!';
 /** Text of the refusal of a durable circular queue. */
@@ -90,6 +101,13 @@ export class QueueRegistry {
   #temporary = 0;
   /** Set by a write-ahead log; without it durable queues are refused. */
   durability: QueueDurability | undefined;
+  /** Set by the cluster feature; regular queues are then created and removed in the engine. */
+  backend: QueueBackend | undefined;
+
+  /** True when durable queues can be created (a write-ahead log or a cluster engine). */
+  get acceptsDurable(): boolean {
+    return this.durability !== undefined || this.backend !== undefined;
+  }
 
   constructor(settings?: QueueSettings) {
     const total = settings?.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
@@ -161,6 +179,7 @@ export class QueueRegistry {
    */
   async create(name: string, opts: Readonly<CreateQueueOptions>): Promise<void> {
     const init = checkCreate(name, opts);
+    if (this.backend !== undefined) return this.#createShared(name, init, this.backend);
     if (init.durable && this.durability === undefined) throw new WalError(ErrorCode.WAL_DISABLED, NO_WAL_TEXT);
     const limits = checkLimitOptions(opts);
     if (opts.deadLetterQueue !== undefined) {
@@ -191,6 +210,12 @@ export class QueueRegistry {
     this.add(createQueueStore({ name, capacity: init.capacity, type: 'BOUNDED', journal, ...this.storeInit(name, limits) }));
   }
 
+  async #createShared(name: string, init: { capacity: number; type: QueueType; durable: boolean }, backend: QueueBackend): Promise<void> {
+    const store = await backend.create(name, init); // idempotent in the engine
+    const held = this.#queues.get(name);
+    if (held === undefined || held.closed) this.add(store);
+  }
+
   /** Adds a store (a regular queue, a temporary queue, or one recovered from a log). */
   add(store: QueueStore): void {
     const old = this.#queues.get(store.name);
@@ -206,6 +231,11 @@ export class QueueRegistry {
    */
   async remove(name: string): Promise<QueueStore | undefined> {
     const q = this.#queues.get(name);
+    if (this.backend !== undefined && q?.temporary !== true) {
+      if (q !== undefined) this.removeNow(name);
+      await this.backend.remove(name); // also when only another node knew the queue
+      return q;
+    }
     if (q === undefined) return undefined;
     this.#forget(q);
     this.#queues.delete(name);

@@ -22,6 +22,7 @@ import { createTlsListener, type ServerTlsSettings } from './tls.js';
 import { AUTHORIZATION_FEATURE, createAuthorizationFeature, type AuthorizationFeature } from './authorization.js';
 import { HTTP_FEATURE, openHttpFeature, type HttpFeature } from './http/feature.js';
 import { connectionCloseChannel, connectionOpenChannel, connectionRefusedChannel, type ConnectionRefusalReason } from '../util/diagnostics.js';
+import { CLUSTER_FEATURE, clusterStatusOf, type ClusterStatus } from '../cluster/status.js';
 
 const debug = debuglog('venice-ipc');
 /** diagnostics_channel on which the server publishes `{ connectionId, remote, error }` for each connection closed by an error. */
@@ -63,6 +64,8 @@ export interface Server {
   existsQueue(name: string): boolean;
   /** Status of a queue: name, exists, type, temporary, durable, capacity, size. */
   queueStatus(name: string): QueueStatus;
+  /** The node and cluster (docs/cluster.md); undefined without the `cluster` option. */
+  clusterStatus(): Promise<ClusterStatus | undefined>;
   /**
    * Stops accepting, lets in-flight requests finish up to `closeTimeout`, closes every
    * connection and the plugged-in services. Idempotent.
@@ -286,6 +289,10 @@ class ServerImpl implements Server, ServerCore {
   queueStatus(name: string): QueueStatus {
     return queueStatusOnServer(this, name);
   }
+
+  clusterStatus(): Promise<ClusterStatus | undefined> {
+    return clusterStatusOf(this);
+  }
 }
 
 function listenOn(server: NetServer, e: Endpoint): Promise<void> {
@@ -342,8 +349,19 @@ export async function createServer(options: Readonly<ServerOptions>): Promise<Se
   const wal = settings.wal === undefined ? undefined : await openWalFeature(settings.wal, queues.registry, seed);
   if (wal !== undefined) server.features.set(WAL_FEATURE, wal);
   try {
+    // Loaded only with `cluster`: the embedded mode never imports the NATS client.
+    if (settings.cluster !== undefined) {
+      const { openClusterFeature } = await import('../cluster/feature.js');
+      server.features.set(CLUSTER_FEATURE, await openClusterFeature(server, settings.cluster));
+    }
+  } catch (err) {
+    await wal?.close?.();
+    throw err;
+  }
+  try {
     await server.listen();
   } catch (err) {
+    await server.features.get(CLUSTER_FEATURE)?.close?.();
     await wal?.close?.();
     const e = err as NodeJS.ErrnoException;
     const what = e.code === 'EADDRINUSE' ? 'Already running! ' : '';
