@@ -1,7 +1,7 @@
 /**
  * Durable offer benchmark (issue 6): 1000-byte durable messages offered by a client process to
  * a durable queue of an in-process server with a write-ahead log, at 1 and 64 offers in flight.
- *   npm run build && node dist/bench/durable.js [--seconds S] [--dir DIR]
+ *   npm run build && node dist/bench/durable.js [--seconds S] [--dir DIR] [--pair-only]
  * Rows, all in one run on the same disk:
  *   raw write+fdatasync   one 1000-byte record per write + fdatasync (the floor without batching)
  *   wal appendData        QueueLog.appendData directly (WAL cost alone, group commit)
@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { binaryMessage, connect, createServer, type Message, type Server } from '../src/index.js';
+import { binaryMessage, connect, createServer, type Client, type Message, type Server } from '../src/index.js';
 import type { DispatchResult, RequestHandler, ServerCore } from '../src/server/core.js';
 import { WAL_FEATURE, type WalFeature } from '../src/server/durable-queues.js';
 import { QUEUE_FEATURE } from '../src/server/queues.js';
@@ -47,7 +47,7 @@ interface Row {
 }
 
 /** What kind of row: the raw baseline, the WAL alone, a memory queue through the server, a durable queue through the server. */
-export type DurableRowKind = 'raw' | 'wal' | 'memory' | 'durable';
+export type DurableRowKind = 'raw' | 'raw64' | 'wal' | 'memory' | 'durable' | 'pair';
 
 /** One row of the durable bench. */
 export interface DurableRow {
@@ -86,7 +86,10 @@ function print(r: DurableRow): void {
   );
 }
 
-/** Client process: offers 1000-byte messages with `inFlight` outstanding for `seconds`. */
+/**
+ * Client process: offers 1000-byte messages with `inFlight` outstanding for `seconds`, or with
+ * `--consume` polls them (each of `inFlight` loops waits on the server for the next message).
+ */
 async function clientMain(): Promise<void> {
   const uri = arg('--client', '');
   const queue = arg('--queue', 'durable');
@@ -94,6 +97,7 @@ async function clientMain(): Promise<void> {
   const seconds = Number(arg('--seconds', '3'));
   const durable = process.argv.includes('--durable');
   const c = await connect({ uri, timeout: 30_000 });
+  if (process.argv.includes('--consume')) return consumeMain(c, queue, inFlight);
   const payload = Buffer.alloc(SIZE, 0x61);
   const latencies: number[] = [];
   const start = performance.now();
@@ -113,10 +117,41 @@ async function clientMain(): Promise<void> {
   process.stdout.write(JSON.stringify({ count: latencies.length, seconds: elapsed, latencies }) + '\n');
 }
 
-function runClient(uri: string, queue: string, inFlight: number, seconds: number, durable: boolean): Promise<Row> {
+/**
+ * The consumer: `inFlight` loops poll (each waiting up to 250 ms on the server) until one of
+ * them receives the end marker (topic `end`), which the orchestrator offers once the producer
+ * is done; FIFO order means every offered message was handed out before it.
+ */
+async function consumeMain(c: Client, queue: string, inFlight: number): Promise<void> {
+  const start = performance.now();
+  let count = 0;
+  let last = start;
+  let done = false;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (!done) {
+        const r = await c.poll(queue, { timeout: 250 });
+        if (r.status === 'QUEUE_EMPTY') continue;
+        if (!r.responseOk) throw new Error(`poll: ${r.status} ${r.text}`);
+        if (r.topic === 'end') {
+          done = true;
+          return;
+        }
+        count++;
+        last = performance.now();
+      }
+    }),
+  );
+  await c.close();
+  process.stdout.write(JSON.stringify({ count, seconds: (last - start) / 1000, latencies: [] }) + '\n');
+}
+
+function runClient(uri: string, queue: string, inFlight: number, seconds: number, durable: boolean, consume = false): Promise<Row> {
   return new Promise((resolve, reject) => {
     const args = [SELF, '--client', uri, '--queue', queue, '--in-flight', String(inFlight), '--seconds', String(seconds)];
-    const child = trackChild(spawn(process.execPath, durable ? [...args, '--durable'] : args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    if (durable) args.push('--durable');
+    if (consume) args.push('--consume');
+    const child = trackChild(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -140,6 +175,12 @@ class SyncTracker implements WalFileSystem {
     return {
       writev: async (buffers, position) => {
         const n = await inner.writev(buffers, position);
+        written.push(...dataIds(Buffer.concat(buffers as Uint8Array[]).subarray(0, n)));
+        return n;
+      },
+      // The log's synchronous write path for small batches, as on the real file system.
+      writevNow: (buffers, position) => {
+        const n = inner.writevNow!(buffers, position);
         written.push(...dataIds(Buffer.concat(buffers as Uint8Array[]).subarray(0, n)));
         return n;
       },
@@ -193,9 +234,32 @@ function instrumentOffers(server: Server, tracker: SyncTracker): { checked: numb
   return counts;
 }
 
-async function raw(dir: string, seconds: number): Promise<Row> {
-  const r = await rawWriteSync(dir, SIZE, seconds);
-  return { name: 'raw write+fdatasync per record', count: r.count, seconds: r.seconds, latencies: r.latencies, syncs: r.count };
+async function raw(dir: string, seconds: number, perSync = 1): Promise<Row> {
+  const r = await rawWriteSync(dir, SIZE, seconds, perSync);
+  const name = perSync === 1 ? 'raw write+fdatasync per record' : `raw write+fdatasync, ${perSync} records per sync`;
+  return { name, count: r.count, seconds: r.seconds, latencies: r.latencies, syncs: r.syncs };
+}
+
+/**
+ * A producer and a consumer process on one durable queue, each with `inFlight` requests
+ * outstanding (the consumer's polls wait on the server). The row's rate is the producer's
+ * acknowledged offers per second; syncs per message count every fdatasync of the queue's log
+ * (DATA and ACK records). Throws unless the consumer received every acknowledged offer.
+ */
+async function pair(server: Server, feature: WalFeature, queue: string, inFlight: number, seconds: number): Promise<Row> {
+  await server.createQueue(queue, { capacity: 2 ** 31 - 1, durable: true });
+  const consumer = runClient(server.uri, queue, inFlight, seconds, true, true);
+  const produced = await runClient(server.uri, queue, inFlight, seconds, true);
+  const c = await connect({ uri: server.uri });
+  try {
+    const r = await c.offer(queue, binaryMessage(null, 'end', 'application/octet-stream', Buffer.alloc(0)));
+    if (!r.responseOk) throw new Error(`end marker: ${r.status} ${r.text}`);
+  } finally {
+    await c.close();
+  }
+  const consumed = await consumer;
+  if (consumed.count !== produced.count) throw new Error(`FAILED: ${produced.count} offers acknowledged, ${consumed.count} received`);
+  return { ...produced, name: `offer + poll durable, ${inFlight} in flight each`, syncs: feature.logStats(queue)!.syncs };
 }
 
 async function walOnly(dir: string, inFlight: number, seconds: number): Promise<Row> {
@@ -230,6 +294,8 @@ export interface DurableBenchOptions {
   readonly inFlights?: readonly number[];
   /** In-flight counts of the durable offer rows (default 1, 64, 256). */
   readonly durableInFlights?: readonly number[];
+  /** In-flight counts of the producer + consumer rows (default 1, 64). */
+  readonly pairInFlights?: readonly number[];
   readonly progress?: (line: string) => void;
 }
 
@@ -287,13 +353,18 @@ export async function durableBench(o: DurableBenchOptions): Promise<DurableBench
       const row = await runClient(server.uri, q, n, seconds, true);
       add(toRow({ ...row, name: `offer durable, ${n} in flight`, syncs: feature.logStats(q)!.syncs }, 'durable', n));
     }
+    for (const n of o.pairInFlights ?? [1, 64]) {
+      progress(`durable: a producer and a consumer, ${n} in flight each`);
+      add(toRow(await pair(server, feature, `pair${n}`, n, seconds), 'pair', n));
+    }
     await server.close();
     server = undefined;
     progress(`durable: raw write+fdatasync again, ${seconds} s`);
     const raw2 = await raw(dir, seconds);
+    const raw64 = await raw(dir, seconds, 64);
     const rawRuns = [raw1, raw2].map((r) => r.count / r.seconds);
     const rawRow = toRow(raw2.count / raw2.seconds > raw1.count / raw1.seconds ? raw2 : raw1, 'raw', 1);
-    rows.unshift(rawRow);
+    rows.unshift(rawRow, toRow(raw64, 'raw64', 64));
     progress(`durable:   raw write+fdatasync: ${rawRuns.map(Math.round).join(' and ')} msgs/s`);
     if (counts.early !== 0 || counts.checked === 0) throw new Error(`FAILED: ${counts.early} acknowledgements before their sync (of ${counts.checked})`);
     return { dir, rows, rawRuns, acksChecked: counts.checked, acksBeforeSync: counts.early };
@@ -309,7 +380,9 @@ async function main(): Promise<void> {
   const seconds = Number(arg('--seconds', '3'));
   const dir = arg('--dir', tmpdir());
   console.log(`durable offers: ${SIZE}-byte messages, ${seconds} s per row, WAL in a fresh directory under ${dir}`);
-  const r = await durableBench({ seconds, dir, progress: (l) => process.stderr.write(`${l}\n`) });
+  // --pair-only: the raw baselines and the producer + consumer rows only (profiling).
+  const only = process.argv.includes('--pair-only') ? { inFlights: [], durableInFlights: [] } : {};
+  const r = await durableBench({ seconds, dir, ...only, progress: (l) => process.stderr.write(`${l}\n`) });
   for (const row of r.rows) print(row);
   console.log(`acknowledgements checked: ${r.acksChecked}, sent before their record was synced: ${r.acksBeforeSync}`);
 }

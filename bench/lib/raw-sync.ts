@@ -4,20 +4,23 @@ import { performance } from 'node:perf_hooks';
 
 /** What the raw durability baseline measured. */
 export interface RawSyncRun {
-  /** Records written (each followed by its own fdatasync). */
+  /** Records written. */
   readonly count: number;
+  /** `fdatasync` calls (one per `recordsPerSync` records). */
+  readonly syncs: number;
   readonly seconds: number;
-  /** Per-record write+sync latency, ms. */
+  /** Per-sync write+sync latency, ms. */
   readonly latencies: number[];
 }
 
 /**
- * The durability baseline: append `size`-byte records to a file in `dir` for `seconds`, one
- * `write` + `fdatasync` per record (what "one sync per message" costs on this disk).
+ * The durability baseline: append `size`-byte records to a file in `dir` for `seconds`,
+ * `recordsPerSync` records per `write` + `fdatasync` (1: what "one sync per message" costs on
+ * this disk; 64: the record rate a perfect group commit of 64 records per sync reaches).
  */
-export async function rawWriteSync(dir: string, size: number, seconds: number): Promise<RawSyncRun> {
+export async function rawWriteSync(dir: string, size: number, seconds: number, recordsPerSync = 1): Promise<RawSyncRun> {
   const fh = await open(join(dir, 'raw.bin'), 'w');
-  const buf = Buffer.alloc(size, 0x61);
+  const buf = Buffer.alloc(size * recordsPerSync, 0x61);
   const latencies: number[] = [];
   let pos = 0;
   const start = performance.now();
@@ -32,5 +35,5 @@ export async function rawWriteSync(dir: string, size: number, seconds: number): 
   } finally {
     await fh.close();
   }
-  return { count: latencies.length, seconds: (performance.now() - start) / 1000, latencies };
+  return { count: latencies.length * recordsPerSync, syncs: latencies.length, seconds: (performance.now() - start) / 1000, latencies };
 }

@@ -44,7 +44,8 @@ async function verify(v: Values, positionals: string[]): Promise<number> {
       process.stdout.write(`  torn tail at offset ${log.tornTail.offset} (${log.tornTail.bytes} bytes; cut off at the next start)\n`);
     }
     for (const d of log.corruption) {
-      process.stdout.write(`  corruption at offset ${d.offset} (next valid record at ${d.resumeAt}): ${d.reason}\n`);
+      const where = d.lastRecord === true ? 'the complete last record, not a torn tail' : `next valid record at ${d.resumeAt}`;
+      process.stdout.write(`  corruption at offset ${d.offset} (${where}): ${d.reason}\n`);
     }
     if (log.fatal !== undefined) process.stdout.write(`  unreadable at offset ${log.fatal.offset}: ${log.fatal.reason}\n`);
     for (const n of log.notes) process.stdout.write(`  note: ${n}\n`);

@@ -170,6 +170,7 @@ export class FrameDecoder {
           timestamp: header.timestamp,
           expiresAt: header.expiresAt,
           timeout: header.timeout,
+          outOfRange: header.outOfRange,
           headerBytes: this.#headerBytes,
           meta: this.#meta,
           payload: field,

@@ -19,6 +19,11 @@ export const PROTOCOL_VERSION = 1;
 const MAGIC_1 = 0x76; // 'v'
 const MAGIC_2 = 0x6e; // 'n'
 
+/** Largest timestamp or expiry accepted: the largest time a JavaScript `Date` holds (ms since the epoch). */
+export const MAX_HEADER_TIME_MS = 8.64e15;
+/** Largest timeout accepted: the largest integer a JavaScript number holds exactly. */
+export const MAX_HEADER_TIMEOUT_MS = Number.MAX_SAFE_INTEGER;
+
 /** Header fields. */
 export interface Header {
   readonly compressed: boolean;
@@ -26,6 +31,13 @@ export interface Header {
   readonly timestamp: number;
   readonly expiresAt: number;
   readonly timeout: number;
+  /**
+   * Set by {@link readHeader} when the timestamp, expiry or timeout is beyond what this code
+   * represents ({@link MAX_HEADER_TIME_MS}, {@link MAX_HEADER_TIMEOUT_MS}): says which field and
+   * value. That field then holds its "none" value (timestamp: now, others -1) so nothing can
+   * fail on it later; the server answers such a request BAD_REQUEST instead of processing it.
+   */
+  readonly outOfRange?: string;
 }
 
 /** Writes a header into `target` at `offset` (34 bytes). */
@@ -42,9 +54,14 @@ export function writeHeader(target: Buffer, offset: number, h: Header): void {
 
 const TWO_32 = 4294967296;
 
+const INT64_LIMIT = 2 ** 63;
+
 /** Writes a safe integer as a big-endian int64 without a BigInt (hot path: 3 per message). */
 function writeInt64(target: Buffer, offset: number, v: number): void {
   if (!Number.isSafeInteger(v)) {
+    if (!(Math.abs(v) < INT64_LIMIT)) {
+      throw new ProtocolError(ErrorCode.HEADER_OUT_OF_RANGE, `The header value ${v} does not fit a signed 64-bit integer`);
+    }
     target.writeBigInt64BE(BigInt(Math.trunc(v)), offset);
     return;
   }
@@ -76,13 +93,38 @@ export function readHeader(buf: Buffer, offset: number, now: () => number = Date
   const timestamp = readInt64(buf, offset + 10);
   const expiresAt = readInt64(buf, offset + 18);
   const timeout = readInt64(buf, offset + 26);
-  return {
+  const h = {
     compressed,
     encrypted,
     timestamp: timestamp <= 0 ? now() : timestamp,
     expiresAt: expiresAt < 0 ? -1 : expiresAt,
     timeout: timeout < 0 ? -1 : timeout,
   };
+  // Only large positive values can be out of range: negative ones were normalised above.
+  if (h.timestamp <= MAX_HEADER_TIME_MS && h.expiresAt <= MAX_HEADER_TIME_MS && h.timeout <= MAX_HEADER_TIMEOUT_MS) return h;
+  return outOfRange(buf, offset, h, now);
+}
+
+/** The header with each out-of-range field replaced by its "none" value, and the reason. */
+function outOfRange(buf: Buffer, offset: number, h: Omit<Header, 'outOfRange'>, now: () => number): Header {
+  const bad: string[] = [];
+  const exact = (at: number): string => buf.readBigInt64BE(offset + at).toString();
+  let { timestamp, expiresAt, timeout } = h;
+  if (timestamp > MAX_HEADER_TIME_MS) {
+    bad.push(`timestamp ${exact(10)}`);
+    timestamp = now();
+  }
+  if (expiresAt > MAX_HEADER_TIME_MS) {
+    bad.push(`expiresAt ${exact(18)}`);
+    expiresAt = -1;
+  }
+  if (timeout > MAX_HEADER_TIMEOUT_MS) {
+    bad.push(`timeout ${exact(26)}`);
+    timeout = -1;
+  }
+  const outOfRange =
+    `header ${bad.join(', ')} out of range (times up to ${MAX_HEADER_TIME_MS} ms since the epoch, ` + `timeouts up to ${MAX_HEADER_TIMEOUT_MS} ms)`;
+  return { compressed: h.compressed, encrypted: h.encrypted, timestamp, expiresAt, timeout, outOfRange };
 }
 
 function readFlag(buf: Buffer, offset: number): boolean {

@@ -81,9 +81,39 @@ export function decodeTopics(line: string): readonly string[] {
   for (const t of pieces) {
     const problem = topicProblem(t);
     if (problem !== undefined) bad(`invalid topic: ${problem}`);
-    if (!out.includes(t)) out.push(t);
+    if (!out.includes(t)) out.push(intern(t));
   }
-  return out;
+  // An array grown by push keeps spare capacity (17 slots for one topic, ~150 B): a queued
+  // message holds its topics for as long as it waits, so hand out an exact copy.
+  return out.length === 1 ? [out[0]!] : out.slice();
+}
+
+/**
+ * V8 keeps substrings of 13 or more characters as *sliced strings* that hold their whole parent
+ * alive: every field of a decoded message would keep the whole metadata text. So the fields a
+ * message keeps are flat copies, and values that repeat from message to message (mimetype,
+ * queue names, topics, charset) are shared through a bounded table.
+ */
+const INTERN_MAX = 1024;
+const interned = new Map<string, string>();
+
+/** A flat copy of `s` (not a slice of a larger string). */
+function flat(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+/** The shared copy of `s`, or a flat copy once the table is full. */
+function intern(s: string): string {
+  const hit = interned.get(s);
+  if (hit !== undefined) return hit;
+  const f = flat(s);
+  if (interned.size < INTERN_MAX) interned.set(f, f);
+  return f;
+}
+
+/** An ASCII string (a UUID) as a flat string. */
+function flatAscii(s: string): string {
+  return Buffer.from(s, 'latin1').toString('latin1');
 }
 
 /** Parses metadata text; any violation → ProtocolError (the connection must be closed). */
@@ -104,22 +134,23 @@ export function decodeMetadata(text: string): MetadataFields {
   if (cs.length > MAX_CHARSET_LENGTH) bad('charset longer than 50 characters');
   const uuid = normaliseUuid(javaTrim(id));
   if (uuid === undefined) bad('invalid message id');
+  const rid = javaTrim(requestId);
   return {
     oneway: oneway === '1',
     durable: durable === '1',
     subscriptionReply: subReply === '1',
-    requestId: orNull(javaTrim(requestId)),
+    requestId: rid === '' ? null : flat(rid),
     type: typeName,
     status: statusName,
     queueName: orNull(javaTrim(queue)),
     replyToQueueName: orNull(javaTrim(replyTo)),
     topics: decodeTopics(topics),
-    mimetype,
+    mimetype: intern(mimetype),
     charset: orNull(cs),
-    id: uuid,
+    id: flatAscii(uuid),
   };
 }
 
 function orNull(s: string): string | null {
-  return s === '' ? null : s;
+  return s === '' ? null : intern(s);
 }

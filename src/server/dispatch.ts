@@ -1,4 +1,5 @@
-import type { Message } from '../message/message.js';
+import { ErrorCode } from '../errors.js';
+import { headerOutOfRange, type Message } from '../message/message.js';
 import type { MessageTypeName } from '../protocol/codes.js';
 import type { DispatchResult, RequestContext, RequestHandler, ServerCore } from './core.js';
 import { handleClientConfig } from './handshake.js';
@@ -42,6 +43,14 @@ function handlerFor(server: ServerCore, type: MessageTypeName): RequestHandler |
 export function dispatch(ctx: RequestContext, msg: Message): DispatchResult {
   const { server, session } = ctx;
   if (msg.type !== 'CLIENT_CONFIG' && msg.type !== 'DIFFIE_HELLMAN_KEY_REQUEST') server.stats.messageCount++;
+  const outOfRange = headerOutOfRange(msg);
+  if (outOfRange !== undefined) {
+    // Refused before any handler: nothing may store or wait on a value this code cannot hold.
+    const text = `Request ${msg.type} rejected (${ErrorCode.HEADER_OUT_OF_RANGE}): ${outOfRange}`;
+    if (!msg.oneway) return textResponse(msg, 'BAD_REQUEST', text);
+    session.recordError(`${text}. Cannot send error response back for oneway request!`, msg);
+    return null;
+  }
   const max = server.settings.maxMessageSize;
   if (msg.data.length > max) {
     if (msg.oneway) {

@@ -10,7 +10,7 @@ import {
 } from '../compress/gzip.js';
 import { GCM_OVERHEAD, type SessionCipher } from '../crypto/aes-gcm.js';
 import { CodecError, ErrorCode, MessageError, ProtocolError } from '../errors.js';
-import { messageFromFields, type Message } from '../message/message.js';
+import { markHeaderOutOfRange, messageFromFields, ownPayload, type Message } from '../message/message.js';
 import { HEADER_SIZE, type Header } from '../protocol/header.js';
 import { encodeFrames, headerBytes } from '../protocol/frame-encoder.js';
 import type { FrameLimits, RawFrame } from '../protocol/frame-decoder.js';
@@ -151,8 +151,8 @@ export class MessageCodec {
     const meta = decodeMetadata(text);
     const payload = cipher === undefined ? frame.payload : cipher.decrypt(frame.payload);
     // Fields are listed one by one: in V8 (Node 20) `{ ...meta, more }` costs microseconds per message.
-    const build = (data: Buffer): Message =>
-      messageFromFields({
+    const build = (data: Buffer): Message => {
+      const m = messageFromFields({
         id: meta.id,
         type: meta.type,
         status: meta.status,
@@ -170,7 +170,10 @@ export class MessageCodec {
         charset: meta.charset,
         data,
       });
-    if (!frame.compressed) return build(payload);
+      if (frame.outOfRange !== undefined) markHeaderOutOfRange(m, frame.outOfRange);
+      return m;
+    };
+    if (!frame.compressed) return build(ownPayload(payload));
     const max = this.#maxMessageSize;
     // The worst case decides (a hostile peer controls the ratio): see shouldUseAsyncGunzip.
     if (!shouldUseAsyncGunzip(payload.length, max)) return build(gunzipCapped(payload, max));

@@ -157,3 +157,31 @@ function decodeBody(buf: Buffer, type: number, flags: number, body: number, end:
   }
   return { type: 'data', id, expiresAt, payload };
 }
+
+/**
+ * Whether the bytes at `off` (where no valid record decodes and none follows) hold a *complete*
+ * record that is damaged, rather than a torn (incomplete) or zero-filled tail. Complete means:
+ * the header has our marker and the length it declares ends within the file; or the bytes up
+ * to the end of the file form one record whose CRC matches once marker and length are set to
+ * what they must be (a flip in the marker or the length field); or the declared length ends
+ * exactly at the end of the file (a flip in type or flags). A torn write leaves a prefix of a
+ * record, which fails all three, or a record whose bytes turn into zeros up to the end of the
+ * file (zero-filled by the file system), which is never complete. Hazard: a flipped bit in a
+ * last record whose payload itself ends in zero bytes is therefore taken for a torn tail.
+ */
+export function isCompleteRecord(buf: Buffer, off: number): boolean {
+  const rest = buf.length - off;
+  if (rest < RECORD_HEADER_SIZE) return false;
+  const declaredEnd = off + RECORD_HEADER_SIZE + buf.readUInt32BE(off + 4);
+  // Zeros from inside the record to the end of the file: a write the file system zero-filled.
+  let zeros = buf.length;
+  while (zeros > off && buf[zeros - 1] === 0) zeros--;
+  if (zeros < Math.min(declaredEnd, buf.length)) return false;
+  const markerOk = buf[off] === RECORD_MARKER[0] && buf[off + 1] === RECORD_MARKER[1];
+  if (markerOk && declaredEnd <= buf.length) return true;
+  if (declaredEnd === buf.length) return true;
+  const head = Buffer.from(buf.subarray(off, off + 8));
+  RECORD_MARKER.copy(head, 0);
+  head.writeUInt32BE(rest - RECORD_HEADER_SIZE, 4);
+  return crc32(buf, crc32(head), off + RECORD_HEADER_SIZE, buf.length) === buf.readUInt32BE(off + 8);
+}

@@ -9,6 +9,7 @@ import { writeFully } from './fs.js';
 import type { WalFile, WalFileSystem } from './fs.js';
 import { analyzeLog } from './scan.js';
 import { walSyncChannel } from '../util/diagnostics.js';
+import type { SyncParticipant, SyncScheduler } from './sync-scheduler.js';
 
 /** Counters of a {@link QueueLog}. */
 export interface QueueLogStats {
@@ -74,12 +75,19 @@ export interface QueueLogInit {
   readonly compactThresholdBytes: number;
   readonly maxRecordBytes: number;
   readonly warn: (msg: string) => void;
+  /** The sync scheduler shared by every log of the directory. */
+  readonly scheduler: SyncScheduler;
   /** Called once closed, so the WriteAheadLog forgets the log. */
   readonly onClosed: () => void;
 }
 
-/** Internal implementation of {@link QueueLog}. */
-export class QueueLogImpl implements QueueLog {
+/**
+ * Internal implementation of {@link QueueLog}. Appends are encoded at once (log order = call
+ * order) and wait in the pending batch; the shared {@link SyncScheduler} calls {@link flush} in
+ * its next cycle, which writes the batch and `fdatasync`s it (compacting first or after, when
+ * due). At most one flush per log runs at a time because a cycle waits for all of its flushes.
+ */
+export class QueueLogImpl implements QueueLog, SyncParticipant {
   readonly name: string;
   readonly capacity: number;
   readonly compress: boolean;
@@ -92,7 +100,14 @@ export class QueueLogImpl implements QueueLog {
   #pendingBytes = 0;
   #waiters: Deferred<void>[] = [];
   #compactWaiters: Deferred<void>[] = [];
-  #running: Promise<void> | undefined;
+  /** DATA records in the pending batch. */
+  #pendingDataCount = 0;
+  /** True from {@link #kick} until the scheduler's cycle has run our flush. */
+  #requested = false;
+  /** The flush in progress, if any. */
+  #flushing: Promise<void> | undefined;
+  /** Close waits for these: resolved whenever a flush ends with nothing requested. */
+  #idleWaiters: Deferred<void>[] = [];
   #failed: WalError | undefined;
   #closed: Promise<void> | undefined;
   #autoCompact = true;
@@ -140,6 +155,7 @@ export class QueueLogImpl implements QueueLog {
     const size = chunks.reduce((n, c) => n + c.length, 0);
     this.#live.set(id, size);
     this.#liveBytes += size;
+    this.#pendingDataCount++;
     return this.#enqueue(chunks, size);
   }
 
@@ -163,10 +179,18 @@ export class QueueLogImpl implements QueueLog {
     return d.promise;
   }
 
+  get pendingData(): boolean {
+    return this.#pendingDataCount > 0;
+  }
+
   /** Stops appends, waits for pending batches, closes the file. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async (): Promise<void> => {
-      await this.#running;
+      if (this.#requested || this.#flushing !== undefined) {
+        const d = deferred<void>();
+        this.#idleWaiters.push(d);
+        await d.promise;
+      }
       await this.#file.close().catch((err: unknown) => this.#init.warn(`closing ${this.#init.fileName}: ${String(err)}`));
       this.#init.onClosed();
     })();
@@ -192,26 +216,36 @@ export class QueueLogImpl implements QueueLog {
   }
 
   #kick(): void {
-    // Not awaited: the loop settles every waiter itself; the catch only guards against a bug.
-    this.#running ??= this.#drain().catch((err: unknown) => this.#fail(ioError(`WAL ${this.#init.fileName}`, err), []));
+    if (this.#requested && !this.#pendingData1()) return;
+    this.#requested = true;
+    this.#init.scheduler.request(this);
   }
 
-  /** At most one of these runs per log: one write + fdatasync at a time. */
-  async #drain(): Promise<void> {
-    try {
-      while (this.#failed === undefined && (this.#waiters.length > 0 || this.#compactWaiters.length > 0)) {
-        // One macrotask turn: every append made by callers resumed from the previous batch
-        // (however deep their promise chains) joins this batch.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (this.#compactWaiters.length > 0) await this.#compactNow();
-        if (this.#waiters.length > 0) await this.#flushBatch();
-        const dead = this.#deadBytes();
-        if (this.#autoCompact && dead >= this.#init.compactThresholdBytes && dead >= this.#liveBytes) await this.#compactNow();
-      }
-    } finally {
-      this.#running = undefined;
-    }
-    for (const d of this.#compactWaiters.splice(0)) d.reject(this.#failed);
+  /** True right after the first DATA record joined the pending batch (wakes a lingering cycle). */
+  #pendingData1(): boolean {
+    return this.#pendingDataCount === 1;
+  }
+
+  /** Called by the scheduler, once per cycle: compaction if asked, the pending batch, auto-compaction. */
+  flush(): Promise<void> {
+    this.#requested = false;
+    // The catch only guards against a bug: every step settles its own waiters.
+    const p = this.#flushSteps().catch((err: unknown) => this.#fail(ioError(`WAL ${this.#init.fileName}`, err), []));
+    this.#flushing = p;
+    return p.finally(() => {
+      this.#flushing = undefined;
+      if (this.#failed !== undefined) for (const d of this.#compactWaiters.splice(0)) d.reject(this.#failed);
+      // Records or compactions requested during this flush: the scheduler runs us again.
+      if (!this.#requested) for (const d of this.#idleWaiters.splice(0)) d.resolve();
+    });
+  }
+
+  async #flushSteps(): Promise<void> {
+    if (this.#failed !== undefined) return;
+    if (this.#compactWaiters.length > 0) await this.#compactNow();
+    if (this.#waiters.length > 0 && this.#failed === undefined) await this.#flushBatch();
+    const dead = this.#deadBytes();
+    if (this.#failed === undefined && this.#autoCompact && dead >= this.#init.compactThresholdBytes && dead >= this.#liveBytes) await this.#compactNow();
   }
 
   async #flushBatch(): Promise<void> {
@@ -222,8 +256,9 @@ export class QueueLogImpl implements QueueLog {
     this.#waiters = [];
     this.#pendingBytes = 0;
     const start = walSyncChannel.hasSubscribers ? performance.now() : 0;
+    this.#pendingDataCount = 0;
     try {
-      await writeFully(this.#file, chunks, this.#size);
+      await writeFully(this.#file, chunks, this.#size, bytes);
       await this.#file.datasync();
     } catch (err) {
       await this.#fail(ioError(`Cannot append to ${join(this.#init.dir, this.#init.fileName)} at offset ${this.#size}`, err), waiters);
@@ -246,6 +281,7 @@ export class QueueLogImpl implements QueueLog {
     this.#pending = [];
     this.#waiters = [];
     this.#pendingBytes = 0;
+    this.#pendingDataCount = 0;
     for (const d of all) d.reject(this.#failed);
     // Best effort: cut the rejected records off so they do not come back at the next open.
     // If this fails too they may (the outcome of a failed append is unknown, docs/wal.md).

@@ -86,6 +86,13 @@ async function cleanLeftovers(dir: string, o: WalOptions, warn: (m: string) => v
 function corruptError(path: string, a: LogAnalysis): WalError {
   if (a.fatal !== undefined) return new WalError(ErrorCode.WAL_CORRUPT, `${path}: ${a.fatal.reason} at byte offset ${a.fatal.offset}`);
   const d = a.damage[0]!;
+  if (d.lastRecord === true) {
+    return new WalError(
+      ErrorCode.WAL_CORRUPT,
+      `${path}: corrupt record at byte offset ${d.offset} (${d.reason}); it is complete, so not a torn write but damage to a ` +
+        'record that was synced; refusing to drop it (open with salvage to keep every valid record)',
+    );
+  }
   return new WalError(
     ErrorCode.WAL_CORRUPT,
     `${path}: corrupt record at byte offset ${d.offset} (${d.reason}) followed by valid records from offset ${d.resumeAt}; ` +

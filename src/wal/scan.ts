@@ -2,9 +2,9 @@
  * Pure recovery logic: scan a log image, tell a torn tail from mid-file damage, and compute
  * the live set. No I/O here; `wal.ts` and `inspect.ts` act on the result.
  */
-import { FILE_HEADER_SIZE, FILE_MAGIC, RECORD_MARKER, checkFileHeader, decodeRecord } from './format.js';
+import { FILE_HEADER_SIZE, FILE_MAGIC, RECORD_MARKER, checkFileHeader, decodeRecord, isCompleteRecord } from './format.js';
 import type { RecordDecoder, RecoveredEntry, WalRecord } from './types.js';
-import { VENICE_MAGIC, decodeVeniceRecord } from './venice.js';
+import { VENICE_MAGIC, decodeVeniceRecord, isCompleteVeniceRecord } from './venice.js';
 
 /** A record found by {@link scanRecords}, with its byte range in the file. */
 export interface ScannedRecord {
@@ -21,6 +21,11 @@ export interface Damage {
   readonly resumeAt: number;
   /** Why the record at `offset` was rejected. */
   readonly reason: string;
+  /**
+   * True when the damaged record is the last of the file and complete (so not a torn write:
+   * `resumeAt` is then the end of the file). Only an incomplete last record is a torn tail.
+   */
+  readonly lastRecord?: boolean;
 }
 
 /** Bytes after the last valid record with nothing valid behind them: a torn or zeroed tail. */
@@ -38,13 +43,18 @@ export interface ScanResult {
   readonly tail: Tail | undefined;
 }
 
+/** Tells a complete (damaged) record at an offset from an incomplete one (see `isCompleteRecord`). */
+export type CompletenessCheck = (buf: Buffer, offset: number) => boolean;
+
 /**
  * Reads records from `start`. When a record does not check out, looks for the next offset
  * where `marker` occurs *and* a whole record decodes with a good CRC. If there is one, the
  * bad bytes are damage (a bit flip in a length field can make a middle record look torn, so
- * "tail" is only decided when nothing valid follows); otherwise they are the tail.
+ * "tail" is only decided when nothing valid follows). Otherwise they are damage too when
+ * `complete` says they hold a whole record (a flipped bit in a synced last record), and the
+ * torn tail only when they do not.
  */
-export function scanRecords(buf: Buffer, start: number, decode: RecordDecoder, marker: Buffer, salvage: boolean): ScanResult {
+export function scanRecords(buf: Buffer, start: number, decode: RecordDecoder, marker: Buffer, salvage: boolean, complete?: CompletenessCheck): ScanResult {
   const records: ScannedRecord[] = [];
   const damage: Damage[] = [];
   let off = start;
@@ -56,7 +66,11 @@ export function scanRecords(buf: Buffer, start: number, decode: RecordDecoder, m
       continue;
     }
     const next = findNextValid(buf, off + 1, decode, marker);
-    if (next < 0) return { records, damage, tail: { offset: off, length: buf.length - off, reason: r.reason } };
+    if (next < 0) {
+      if (complete?.(buf, off) !== true) return { records, damage, tail: { offset: off, length: buf.length - off, reason: r.reason } };
+      damage.push({ offset: off, resumeAt: buf.length, reason: `${r.reason} in the complete last record`, lastRecord: true });
+      break;
+    }
     damage.push({ offset: off, resumeAt: next, reason: r.reason });
     if (!salvage) break;
     off = next;
@@ -114,17 +128,20 @@ export function analyzeLog(buf: Buffer, maxBody: number, salvage: boolean): LogA
   let start = 0;
   let decode: RecordDecoder;
   let marker: Buffer;
+  let complete: CompletenessCheck;
   if (format === 'venice') {
     decode = (b, o) => decodeVeniceRecord(b, o, maxBody);
     marker = VENICE_MAGIC;
+    complete = isCompleteVeniceRecord;
   } else {
     decode = (b, o) => decodeRecord(b, o, maxBody);
     marker = RECORD_MARKER;
+    complete = isCompleteRecord;
     const bad = kind === 'unknown' ? 'not a venice-ipc or Venice log' : checkFileHeader(buf);
     start = FILE_HEADER_SIZE;
     if (bad !== undefined && !(salvage && !bad.startsWith('unsupported'))) fatal = { offset: 0, reason: bad };
   }
-  const scan = fatal === undefined ? scanRecords(buf, start, decode, marker, salvage) : { records: [], damage: [], tail: undefined };
+  const scan = fatal === undefined ? scanRecords(buf, start, decode, marker, salvage, complete) : { records: [], damage: [], tail: undefined };
   const result = liveSet(scan.records);
   if (fatal === undefined && result.config === undefined) {
     fatal = { offset: start, reason: 'no valid CONFIG record' };

@@ -72,3 +72,13 @@ function decodeVeniceBody(buf: Buffer, off: number, type: number, payload: Buffe
     }
   }
 }
+
+/**
+ * Whether the bytes at `off` hold a complete Venice record (magic and a declared length that
+ * ends within the file) that failed its checks, rather than a torn tail.
+ */
+export function isCompleteVeniceRecord(buf: Buffer, off: number): boolean {
+  if (buf.length - off < VENICE_HEADER_SIZE || !buf.subarray(off, off + 4).equals(VENICE_MAGIC)) return false;
+  const length = buf.readInt32BE(off + 44);
+  return length >= 0 && off + VENICE_HEADER_SIZE + length <= buf.length;
+}

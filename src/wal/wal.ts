@@ -8,6 +8,7 @@ import type { WalOptions } from './options.js';
 import { QueueLogImpl } from './queue-log.js';
 import type { QueueLog } from './queue-log.js';
 import { recoverDir } from './recovery.js';
+import { SyncScheduler } from './sync-scheduler.js';
 import type { RecoveredLog, RecoveryReport } from './recovery.js';
 import type { RecoveredQueue } from './types.js';
 
@@ -62,11 +63,14 @@ class WriteAheadLogImpl implements WriteAheadLog {
   /** Removals in progress (closing the log, deleting its file), by queue name. */
   readonly #removing = new Map<string, Promise<void>>();
   readonly #busy = new Set<string>();
+  /** One sync scheduler for every log of the directory (docs/wal.md "Sync scheduler"). */
+  readonly #scheduler: SyncScheduler;
   #closed: Promise<void> | undefined;
 
   constructor(dir: string, o: WalOptions) {
     this.dir = dir;
     this.#o = o;
+    this.#scheduler = new SyncScheduler({ linger: o.ackLinger });
   }
 
   adopt(r: RecoveredLog): void {
@@ -88,6 +92,7 @@ class WriteAheadLogImpl implements WriteAheadLog {
       compactThresholdBytes: o.compactThresholdBytes,
       maxRecordBytes: o.maxRecordBytes,
       warn: o.onWarning,
+      scheduler: this.#scheduler,
       onClosed: () => {
         if (this.#logs.get(name) === log) this.#logs.delete(name);
       },

@@ -134,12 +134,12 @@ test('security section: four variants with the ratio to plain and the 5 KB targe
   assert.match(markdown, /Target encrypted ≥ 0\.5× plain at 5 KB/);
 });
 
-test('durable section: raw baseline, WAL, memory and durable rows, no acknowledgement before its sync', async () => {
+test('durable section: raw baselines, WAL, memory, durable and producer + consumer rows, no acknowledgement before its sync', async () => {
   const { data, markdown } = await runSection(durable);
   const rows = data['rows'] as { kind: string; inFlight: number; msgsPerSec: number; p50: number; p99: number; syncsPerMsg: number | null }[];
   assert.deepEqual(
     rows.map((r) => `${r.kind}/${r.inFlight}`),
-    ['raw/1', 'wal/1', 'wal/64', 'memory/1', 'memory/64', 'durable/1', 'durable/64'],
+    ['raw/1', 'raw64/64', 'wal/1', 'wal/64', 'memory/1', 'memory/64', 'durable/1', 'durable/64', 'pair/1', 'pair/64'],
   );
   for (const r of rows) {
     assert.ok(num(r.msgsPerSec) && r.msgsPerSec > 0 && num(r.p50) && num(r.p99), `${r.kind}/${r.inFlight}`);
@@ -148,4 +148,5 @@ test('durable section: raw baseline, WAL, memory and durable rows, no acknowledg
   assert.ok((data['acksChecked'] as number) > 0);
   assert.equal(data['acksBeforeSync'], 0);
   assert.match(markdown, /ratio to raw/);
+  assert.match(markdown, /Issue 10 targets, a producer and a consumer process/);
 });

@@ -10,6 +10,7 @@ import {
   textMessage,
 } from '../../src/index.js';
 import { javaDouble, quoteJson } from '../../src/message/json.js';
+import { OWN_PAYLOAD_MAX, ownPayload } from '../../src/message/message.js';
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -137,4 +138,17 @@ test('responseOk / responseErr / isOneway follow API.md §9', () => {
   assert.equal(m.with({ status: 'OK' }).responseOk, true);
   assert.equal(m.with({ status: 'QUEUE_EMPTY' }).responseErr, true);
   assert.equal(m.with({ oneway: true }).isOneway(), true);
+});
+
+test('a decoded payload keeps only its own bytes: a small view into a larger buffer is copied, anything else is kept', () => {
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  const view = chunk.subarray(100, 1100);
+  const own = ownPayload(view);
+  assert.notEqual(own.buffer, chunk.buffer);
+  assert.equal(own.buffer.byteLength, 1000);
+  assert.deepEqual(own, view);
+  const whole = Buffer.alloc(1000);
+  assert.equal(ownPayload(whole), whole, 'a buffer of its own is not copied');
+  const big = Buffer.alloc(OWN_PAYLOAD_MAX * 3).subarray(0, OWN_PAYLOAD_MAX + 1);
+  assert.equal(ownPayload(big), big, 'large payloads are not copied');
 });

@@ -15,10 +15,11 @@ test('header int64 fields are written exactly like writeBigInt64BE', () => {
   }
 });
 
-test('header int64 fields are read like Number(readBigInt64BE)', () => {
+test('header int64 fields are read like Number(readBigInt64BE) within their range', () => {
   const b = Buffer.alloc(HEADER_SIZE);
   writeHeader(b, 0, header(1));
-  for (const big of [1764072000123n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n + 1n, 2n ** 62n + 12345n, 2n ** 63n - 1n]) {
+  // Beyond 8.64e15 (times) or 2^53-1 (timeouts) a header is out of range: test/protocol/header-range.test.ts.
+  for (const big of [1764072000123n, 2n ** 32n, 2n ** 52n + 1n, 8640000000000000n]) {
     b.writeBigInt64BE(big, 10);
     b.writeBigInt64BE(big, 18);
     b.writeBigInt64BE(big, 26);

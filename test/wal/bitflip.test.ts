@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, isIpcError } from '../../src/errors.js';
-import { openWriteAheadLog } from '../../src/wal/index.js';
+import { openWriteAheadLog, verifyWalDir } from '../../src/wal/index.js';
 import { payload, tempDir, uuid } from './helpers.js';
 
 /** DATA 0, 1, 2, 3; returns the file and the byte range of DATA 1 (middle) and DATA 3 (last). */
@@ -61,17 +61,48 @@ test('salvage keeps every valid record around a flipped middle record and keeps 
   }
 });
 
-test('every single-bit flip in the last record drops only that record, as a reported tail', async (t) => {
+test('every single-bit flip in the complete last record refuses the open like mid-file damage; verify reports it; salvage keeps the rest', async (t) => {
   const src = await tempDir(t);
   const { bytes, last } = await buildLog(src);
   const dir = await tempDir(t);
+  const path = join(dir, 'b.wal');
   for (let bit = last[0] * 8; bit < last[1] * 8; bit++) {
-    await writeFile(join(dir, 'b.wal'), flip(bytes, bit));
-    const { wal, queues, report } = await openWriteAheadLog(dir);
+    const image = flip(bytes, bit);
+    await writeFile(path, image);
+    await assert.rejects(openWriteAheadLog(dir), (e) => {
+      assert.ok(isIpcError(e, ErrorCode.WAL_CORRUPT), `bit ${bit}: ${String(e)}`);
+      assert.ok(e.message.includes(path) && e.message.includes(`byte offset ${last[0]}`) && e.message.includes('salvage'), e.message);
+      return true;
+    });
+    assert.deepEqual(await readFile(path), image, 'nothing was changed');
+    const v = await verifyWalDir(dir);
+    assert.equal(v.ok, false, `bit ${bit}`);
+    assert.deepEqual(v.logs[0]!.corruption.map((d) => [d.offset, d.resumeAt, d.lastRecord]), [[last[0], last[1], true]], `bit ${bit}`);
+    assert.equal(v.logs[0]!.tornTail, undefined);
+  }
+  // Salvage (a sample of the flips): starts with the three earlier records, keeps the original aside.
+  for (let bit = last[0] * 8; bit < last[1] * 8; bit += 11) {
+    const sdir = await tempDir(t);
+    const image = flip(bytes, bit);
+    await writeFile(join(sdir, 'b.wal'), image);
+    const { wal, queues } = await openWriteAheadLog(sdir, { salvage: true });
     await wal.close();
     assert.deepEqual(queues[0]!.entries.map((e) => e.id), [uuid(0), uuid(1), uuid(2)], `bit ${bit}`);
-    assert.deepEqual(queues[0]!.entries.map((e) => e.payload), [0, 1, 2].map((i) => payload(i, 30)));
-    assert.equal(report.files[0]!.truncatedTail?.offset, last[0]);
+    assert.deepEqual(await readFile(join(sdir, 'b.wal.corrupt')), image);
+  }
+});
+
+test('an incomplete last record stays a torn tail: the same record cut short, or cut and zero-filled to its length', async (t) => {
+  const src = await tempDir(t);
+  const { bytes, last } = await buildLog(src);
+  const dir = await tempDir(t);
+  for (let cut = last[0] + 1; cut < last[1]; cut++) {
+    for (const image of [bytes.subarray(0, cut), Buffer.concat([bytes.subarray(0, cut), Buffer.alloc(last[1] - cut)])]) {
+      await writeFile(join(dir, 'b.wal'), image);
+      const v = await verifyWalDir(dir);
+      assert.equal(v.ok, true, `cut ${cut}, ${image.length} bytes`);
+      assert.equal(v.logs[0]!.tornTail?.offset, last[0]);
+    }
   }
 });
 
