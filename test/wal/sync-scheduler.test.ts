@@ -63,9 +63,17 @@ async function ackThenData(linger: boolean, t: Parameters<typeof tempDir>[0]): P
 }
 
 test('ACK linger: an ACK waits for the next DATA and shares its sync; it still resolves only after that sync', async (t) => {
-  const on = await ackThenData(true, t);
-  assert.equal(on.syncs, 1, 'ACK and the following DATA in one fdatasync');
-  assert.ok(on.ackResolvedAfterSync, 'the ACK resolved after the sync that covers it');
+  // The linger lasts as long as the last cycle took (well under a millisecond on the fault fs),
+  // so on a loaded machine the two event-loop turns before the DATA can outlast it. Such a try
+  // proves nothing either way; a bounded number of tries must show the shared sync at least once.
+  let shared = 0;
+  for (let i = 0; i < 10 && shared === 0; i++) {
+    const on = await ackThenData(true, t);
+    assert.ok(on.syncs === 1 || on.syncs === 2, `one or two syncs, not ${on.syncs}`);
+    assert.ok(on.ackResolvedAfterSync, 'the ACK resolved after the sync that covers it');
+    if (on.syncs === 1) shared++;
+  }
+  assert.equal(shared, 1, 'ACK and the following DATA in one fdatasync (in one of 10 tries)');
   const off = await ackThenData(false, t);
   assert.equal(off.syncs, 2, 'without linger the ACK is synced alone first');
 });
