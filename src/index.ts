@@ -167,7 +167,7 @@ export type { ClientTlsOptions, ClientPem } from './client/tls.js';
 export { verifyWalDir, dumpWalDir } from './wal/index.js';
 export { encodeStoredMessage, decodeStoredMessage } from './transport/stored-message.js';
 export type { VerifyResult, VerifiedLog, RecoveredQueue, RecoveredEntry, Damage, LogFormat } from './wal/index.js';
-export { benchmark, formatBenchmarkSummary, type BenchmarkOptions, type BenchmarkProgress, type BenchmarkResult } from './client/benchmark.js';
+export { benchmark, formatBenchmarkSummary, type BenchmarkOptions, type BenchmarkProgress, type BenchmarkResult } from './bench-api/benchmark.js';
 // --- at-least-once queues (queue extension, docs/queues.md) ---
 export { DEFAULT_CONSUME_LEASE, DEFAULT_PREFETCH, MAX_LEASE, type LeasedMessage, type LeaseInfo, type NackOptions } from './client/leases.js';
 export { DEFAULT_MAX_QUEUE_BYTES, DEFAULT_QUEUE_MAX_BYTES, DEFAULT_QUEUE_EXPIRY_SWEEP, type QueueServerOptions } from './server/queue-options.js';

@@ -6,7 +6,6 @@ import { messageFromFields, type Message } from '../message/message.js';
 import { Connection } from '../transport/connection.js';
 import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
 import { MAX_MESSAGE_SIZE_LIMIT } from '../transport/message-codec.js';
-import type { EncodeOptions } from '../transport/message-codec.js';
 import { abortError, pause } from '../util/abort.js';
 import { deferred } from '../util/deferred.js';
 import { backoffDelay, RetryBudget } from '../util/backoff.js';
@@ -15,7 +14,7 @@ import { PendingCalls } from './pending.js';
 import { Pinger, type PingTarget } from './ping.js';
 import { openSocket } from './socket.js';
 import { reconnectLoop, resolveReconnect, type ReconnectSettings } from './reconnect.js';
-import { failureClass, NO_RETRY, repeatability, resolveBudget, resolveRetry, type RetrySettings, type RetryValue } from './retry.js';
+import { failureClass, NO_RETRY, repeatability, resolveBudget, resolveRetry, type RetrySettings } from './retry.js';
 import { operationOf, StatsRecorder, type ClientStats } from './stats.js';
 import { StatusHub, type ClientStatusEvent } from './status.js';
 import { pubsubOf } from './pubsub.js';
@@ -27,63 +26,9 @@ import type { ClientCreateQueueOptions, ClientQueueStatus, ConsumeOptions, Offer
 import * as leases from './leases.js';
 import type { LeasedMessage, NackOptions } from './leases.js';
 
-/** Per-request options. */
-export interface RequestOptions {
-  /** Response timeout in ms. Defaults to the client's `timeout` (10 s). */
-  readonly timeout?: number;
-  /** Aborts waiting for the response (the request may still be processed by the server). */
-  readonly signal?: AbortSignal;
-  /**
-   * Retries of this call, over the client's `retry` (docs/resilience.md): settings, `true`,
-   * a number of retries, or `false`. Defaults to the client's.
-   */
-  readonly retry?: RetryValue;
-}
-
-/** What `client.configure()` changes at run time. */
-export interface ConfigureOptions {
-  /** New default response timeout, ms. Defaults to unchanged. */
-  readonly timeout?: number;
-  /** New client retry settings (`false` = off; the budget stays). Defaults to unchanged. */
-  readonly retry?: RetryValue;
-}
-
-/** Options of `client.close()`. */
-export interface CloseOptions {
-  /** How long pending calls may still finish, ms. Defaults to the client's `closeTimeout` (5 s). */
-  readonly timeout?: number;
-}
-
-/** Internal request options (handshake steps, queue waits). */
-export interface InternalRequestOptions extends RequestOptions, EncodeOptions {
-  /** Skip the local size check (handshake messages are exempt, WIRE §12). */
-  readonly skipSizeCheck?: boolean;
-  /** Send at once on the current connection, even while it is being set up (handshake steps); never retried. */
-  readonly direct?: boolean;
-  /**
-   * The call is safe to repeat (a read). Defaults to what {@link repeatability} says of the
-   * message type; a feature module's new request declares it here.
-   */
-  readonly idempotent?: boolean;
-}
-
-/** What feature modules (queues, pub/sub, security) use of a client. */
-export interface ClientCore {
-  readonly settings: ClientSettings;
-  readonly connection: Connection;
-  /** Sends a request and resolves with its response, correlated by message id. */
-  request(msg: Message, opts?: InternalRequestOptions): Promise<Message>;
-  /** Throws unless the client is open. */
-  assertOpen(): void;
-  /** Receives pub/sub pushes (messages with subscriptionReply = 1). */
-  onPush: ((msg: Message) => void) | undefined;
-  /** Called after a reconnect's handshake, to re-subscribe; resolves with the subscriptions renewed. */
-  onReconnect: (() => Promise<number>) | undefined;
-  /** Resolves when the client is closed for good (not on a connection loss it reconnects from). */
-  readonly closed: Promise<Error | undefined>;
-  /** Reports a status event to `status()` iterators. */
-  emitStatus(e: ClientStatusEvent): void;
-}
+import type { ClientCore, InternalRequestOptions, RequestOptions } from './core.js';
+export type { ClientCore, CloseOptions, ConfigureOptions, InternalRequestOptions, RequestOptions } from './core.js';
+import type { CloseOptions, ConfigureOptions } from './core.js';
 
 /** An open connection to a Venice IPC server. */
 export interface Client {

@@ -1,6 +1,6 @@
 import { AuthError, ConnectionError, ErrorCode, IpcError } from '../errors.js';
 import { messageFromFields } from '../message/message.js';
-import type { ClientCore } from './client.js';
+import type { ClientCore } from './core.js';
 import { authenticate, exchangeKeys } from './security.js';
 
 /** What the server announced in its CLIENT_CONFIG answer (WIRE §8.2). */

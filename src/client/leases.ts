@@ -20,7 +20,7 @@ import {
   refusalCode,
 } from '../protocol/queue-extension.js';
 import type { Connection } from '../transport/connection.js';
-import type { ClientCore } from './client.js';
+import type { ClientCore } from './core.js';
 
 /** Longest lease, nack delay or offer delay, ms (about 24.8 days). */
 export const MAX_LEASE = 2 ** 31 - 1;

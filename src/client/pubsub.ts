@@ -3,7 +3,7 @@ import { ArgumentError, ErrorCode, RequestError } from '../errors.js';
 import { messageFromFields, type Message } from '../message/message.js';
 import type { MessageTypeName } from '../protocol/codes.js';
 import { validateTopics } from '../message/validate.js';
-import type { ClientCore, RequestOptions } from './client.js';
+import type { ClientCore, RequestOptions } from './core.js';
 import {
   SubscriptionImpl,
   type PushHandler,

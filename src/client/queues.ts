@@ -1,7 +1,7 @@
 import { ArgumentError, ErrorCode, MessageError, QueueError, RequestError } from '../errors.js';
 import { messageFromFields, isMessage, JSON_MIMETYPE, type Message } from '../message/message.js';
 import { javaTrim, validateLineField, validateQueueName } from '../message/validate.js';
-import type { ClientCore } from './client.js';
+import type { ClientCore } from './core.js';
 import type { RetryValue } from './retry.js';
 import * as leases from './leases.js';
 import type { LeasedMessage } from './leases.js';

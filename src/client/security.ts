@@ -5,7 +5,7 @@ import { SessionCipher } from '../crypto/aes-gcm.js';
 import { createDhKeyPairAsync } from '../crypto/dh.js';
 import { AuthError, CodecError, ErrorCode } from '../errors.js';
 import { messageFromFields, type Message } from '../message/message.js';
-import type { ClientCore, InternalRequestOptions } from './client.js';
+import type { ClientCore, InternalRequestOptions } from './core.js';
 import { isTlsSocket } from './tls.js';
 
 /** Header timeout of the handshake requests, as the Java client sends it. */

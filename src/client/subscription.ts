@@ -3,7 +3,7 @@ import { ArgumentError, ErrorCode } from '../errors.js';
 import type { Message } from '../message/message.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import { parseSize, type SizeValue } from '../util/units.js';
-import type { RequestOptions } from './client.js';
+import type { RequestOptions } from './core.js';
 
 /** Called with each push of a subscription (the seed's handler form). Errors are caught and counted. */
 export type PushHandler = (msg: Message) => unknown;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { connect, plainTextMessage, type Client, type Message } from '../../src/index.js';
 import { startCliServer } from '../helpers/cli.js';
-import type { ClientCore } from '../../src/client/client.js';
+import type { ClientCore } from '../../src/client/core.js';
 import { buildOffer } from '../../src/client/queues.js';
 import { startNats, startNatsCluster, startNodes, waitFor } from './nats.js';
 

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, isIpcError, plainTextMessage, type Client } from '../../src/index.js';
 import { buildManagement, buildOffer } from '../../src/client/queues.js';
-import type { ClientCore } from '../../src/client/client.js';
+import type { ClientCore } from '../../src/client/core.js';
 import { startNats, startNodes, type NatsProcess, type Nodes } from './nats.js';
 
 let nats: NatsProcess;

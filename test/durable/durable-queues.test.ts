@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, dumpWalDir, plainTextMessage, RequestError, type Client } from '../../src/index.js';
-import type { ClientCore } from '../../src/client/client.js';
+import type { ClientCore } from '../../src/client/core.js';
 import { buildManagement } from '../../src/client/queues.js';
 import { tempDir } from '../wal/helpers.js';
 import { drainTexts, walEnv } from './helpers.js';

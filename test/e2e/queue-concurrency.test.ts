@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { plainTextMessage, type Client } from '../../src/index.js';
-import type { ClientCore } from '../../src/client/client.js';
+import type { ClientCore } from '../../src/client/core.js';
 import { queueEnv } from '../helpers/queue-server.js';
 
 test('many producers and consumers on one queue: every message exactly once, FIFO per producer', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { plainTextMessage, RequestError } from '../../src/index.js';
-import type { ClientCore } from '../../src/client/client.js';
+import type { ClientCore } from '../../src/client/core.js';
 import { buildManagement } from '../../src/client/queues.js';
 import { queueEnv } from '../helpers/queue-server.js';
 

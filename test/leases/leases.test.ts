@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode, isIpcError, plainTextMessage } from '../../src/index.js';
 import { queueEnv } from '../helpers/queue-server.js';
 import { lease, offerAll, until } from './helpers.js';
-import type { ClientCore } from '../../src/client/client.js';
+import type { ClientCore } from '../../src/client/core.js';
 import type { ServerCore } from '../../src/server/core.js';
 import { queueRegistry } from '../../src/server/queues.js';
 

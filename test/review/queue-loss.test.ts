@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, createServer, plainTextMessage } from '../../src/index.js';
-import type { ClientCore } from '../../src/client/client.js';
+import type { ClientCore } from '../../src/client/core.js';
 import type { ServerCore } from '../../src/server/core.js';
 import { QUEUE_FEATURE, type QueueFeature } from '../../src/server/queues.js';
 import { FaultFs, tempDir } from '../wal/helpers.js';

@@ -5,7 +5,7 @@ import { createServer, type Server } from '../server/server.js';
 import { MAX_MESSAGE_SIZE_LIMIT } from '../transport/message-codec.js';
 import { formatEndpoint, resolveEndpoint, type EndpointOptions } from '../transport/endpoint.js';
 import { parseSize, type SizeValue } from '../util/units.js';
-import { connect, type Client, type ClientCore } from './client.js';
+import { connect, type Client, type ClientCore } from '../client/client.js';
 
 /** Options of {@link benchmark} (Venice `ipc/benchmark`, SEMANTICS §13). */
 export interface BenchmarkOptions extends EndpointOptions {
