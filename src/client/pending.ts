@@ -16,6 +16,9 @@ interface Entry {
   /** The call will be repeated if this attempt fails (counted apart when rejected on a loss). */
   readonly repeatable: boolean;
   sent: boolean;
+  /** When the response timeout expires (performance.now() ms). */
+  readonly deadline: number;
+  readonly timeout: number;
   resolve(m: Message): void;
   reject(e: Error): void;
 }
@@ -24,6 +27,8 @@ interface Entry {
 export class PendingCalls {
   readonly #map = new Map<string, Entry>();
   #drained: Array<() => void> = [];
+  #timer: NodeJS.Timeout | undefined = undefined;
+  #armedAt = Infinity;
 
   get size(): number {
     return this.#map.size;
@@ -39,34 +44,67 @@ export class PendingCalls {
     if (signal?.aborted === true) return Promise.reject(toError(abortError(signal)));
     const m = this.#map.has(msg.id) ? msg.with({ id: randomUUID() }) : msg;
     return new Promise<Message>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined = undefined;
-      let removeAbort = (): void => {};
-      const settle = (): void => {
-        this.#map.delete(m.id);
-        clearTimeout(timer);
-        removeAbort();
-        if (this.#map.size === 0 && this.#drained.length > 0) for (const f of this.#drained.splice(0)) f();
-      };
+      let removeAbort: (() => void) | undefined = undefined;
       const entry: Entry = {
         msg: m,
         encode,
         repeatable,
         sent: false,
+        deadline: performance.now() + timeout,
+        timeout,
         resolve: (r) => {
-          settle();
+          this.#settle(entry, removeAbort);
           resolve(r);
         },
         reject: (e) => {
-          settle();
+          this.#settle(entry, removeAbort);
           reject(e);
         },
       };
       this.#map.set(m.id, entry);
-      timer = setTimeout(() => entry.reject(new TimeoutError(ErrorCode.TIMEOUT, `Timeout after ${timeout}ms on receiving IPC message response.`)), timeout);
-      removeAbort = onAbort(signal, () => entry.reject(toError(abortError(signal as AbortSignal))));
+      this.#arm(entry.deadline);
+      if (signal !== undefined) removeAbort = onAbort(signal, () => entry.reject(toError(abortError(signal))));
       if (conn !== undefined && this.#map.get(m.id) === entry) this.#send(entry, conn);
     });
   }
+
+  #settle(e: Entry, removeAbort: (() => void) | undefined): void {
+    if (this.#map.get(e.msg.id) !== e) return;
+    this.#map.delete(e.msg.id);
+    removeAbort?.();
+    if (this.#map.size === 0) {
+      // Nothing waits: the sweeper must not keep the process alive (a timer per call did not either).
+      this.#timer?.unref();
+      if (this.#drained.length > 0) for (const f of this.#drained.splice(0)) f();
+    }
+  }
+
+  /**
+   * One response-timeout sweeper per client instead of a timer per call (issue 11): the timer is
+   * armed for the earliest deadline; when it fires it rejects the expired calls and re-arms.
+   */
+  #arm(deadline: number): void {
+    const t = this.#timer;
+    if (t !== undefined && this.#armedAt <= deadline) {
+      t.ref();
+      return;
+    }
+    if (t !== undefined) clearTimeout(t);
+    this.#armedAt = deadline;
+    this.#timer = setTimeout(this.#sweep, Math.max(1, Math.ceil(deadline - performance.now())));
+  }
+
+  readonly #sweep = (): void => {
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const e of [...this.#map.values()]) {
+      if (e.deadline <= now) e.reject(new TimeoutError(ErrorCode.TIMEOUT, `Timeout after ${e.timeout}ms on receiving IPC message response.`));
+      else if (e.deadline < next) next = e.deadline;
+    }
+    if (next !== Infinity && this.#map.size > 0) this.#arm(next);
+  };
 
   #send(e: Entry, conn: Connection): void {
     try {
