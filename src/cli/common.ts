@@ -51,10 +51,10 @@ export const TIMEOUT_OPTION: OptionSpec = {
 /** Options every request/response client command takes. */
 export const CLIENT_OPTIONS: readonly OptionSpec[] = [...CONNECT_OPTIONS, TIMEOUT_OPTION, ...SECURITY_OPTIONS];
 
-/** Options describing a message payload (exactly one of --text, --json, --file). */
+/** Options describing a message payload (exactly one of --text, --data-json, --file); `--json` is the output format, as on every command. */
 export const PAYLOAD_OPTIONS: readonly OptionSpec[] = [
   { name: 'text', type: 'string', value: 'S', description: 'payload: the text S (text/plain unless --mimetype)' },
-  { name: 'json', type: 'string', value: 'JSON', description: 'payload: the JSON document JSON (application/json)' },
+  { name: 'data-json', type: 'string', value: 'JSON', description: 'payload: the JSON document JSON (application/json)' },
   { name: 'file', type: 'string', value: 'F', description: "payload: the bytes of file F; '-' reads stdin (application/octet-stream unless --mimetype)" },
   { name: 'mimetype', type: 'string', value: 'M', description: 'mimetype of a --text or --file payload' },
   { name: 'topic', type: 'string', value: 'T', description: 'topic of the message. Defaults to test' },
@@ -189,18 +189,18 @@ export async function readStdin(stream: NodeJS.ReadableStream = process.stdin, l
 export async function messageFrom(v: Values): Promise<Message> {
   const topic = str(v, 'topic') ?? 'test';
   const rid = str(v, 'request-id') ?? null;
-  const given = ['text', 'json', 'file'].filter((k) => v[k] !== undefined);
-  if (given.length !== 1) throw new UsageError('give exactly one of --text, --json, --file');
+  const given = ['text', 'data-json', 'file'].filter((k) => v[k] !== undefined);
+  if (given.length !== 1) throw new UsageError('give exactly one of --text, --data-json, --file');
   const mimetype = str(v, 'mimetype');
   const text = str(v, 'text');
   if (text !== undefined) return mimetype === undefined ? plainTextMessage(rid, topic, text) : textMessage(rid, topic, mimetype, 'UTF-8', text);
-  const json = str(v, 'json');
+  const json = str(v, 'data-json');
   if (json !== undefined) {
     let value: unknown;
     try {
       value = JSON.parse(json);
     } catch {
-      throw new UsageError('--json is not valid JSON');
+      throw new UsageError('--data-json is not valid JSON');
     }
     return jsonMessage(rid, topic, value);
   }
@@ -225,9 +225,12 @@ export async function withClient<T>(opts: ClientOptions, f: (c: Client) => Promi
   }
 }
 
-/** Prints a response as pretty JSON; returns the exit code (1 with a reason on stderr unless OK). */
-export function printResponse(res: Message): number {
-  process.stdout.write(res.toJsonString(true) + '\n');
+/** `--json` of send, offer and publish: the response as one compact line instead of pretty JSON. */
+export const RESPONSE_JSON_OPTION: OptionSpec = jsonOption('the response as one compact JSON line instead of pretty JSON');
+
+/** Prints a response as pretty JSON (one compact line with `--json`); returns the exit code (1 with a reason on stderr unless OK). */
+export function printResponse(res: Message, v: Values = {}): number {
+  process.stdout.write(res.toJsonString(v['json'] !== true) + '\n');
   if (res.responseOk) return EXIT.OK;
   process.stderr.write(`server answered ${res.status}\n`);
   return EXIT.FAILURE;

@@ -11,6 +11,7 @@ import {
   PAYLOAD_OPTIONS,
   printLine,
   printResponse,
+  RESPONSE_JSON_OPTION,
   SECURITY_OPTIONS,
   UsageError,
   withClient,
@@ -23,12 +24,12 @@ export const publishCommand: Command = {
   name: 'publish',
   args: 'TOPIC',
   summary: 'publish a message to the subscribers of TOPIC and print the answer as pretty JSON',
-  details: 'The answer is always JSON: --json here is the payload, not the output format.',
-  options: [...CLIENT_OPTIONS, ...PAYLOAD_OPTIONS.filter((o) => o.name !== 'topic')],
+  details: 'The payload of --data-json is JSON text; --json is the output format (one compact line).',
+  options: [...CLIENT_OPTIONS, ...PAYLOAD_OPTIONS.filter((o) => o.name !== 'topic'), RESPONSE_JSON_OPTION],
   async run({ values: v, positionals: topics, env }) {
     if (topics.length !== 1) throw new UsageError('give exactly one TOPIC');
     const msg = await messageFrom({ ...v, topic: topics[0] });
-    return withClient(clientOptions(v, env), async (client) => printResponse(await client.publish(msg)));
+    return withClient(clientOptions(v, env), async (client) => printResponse(await client.publish(msg), v));
   },
 };
 

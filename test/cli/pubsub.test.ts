@@ -40,7 +40,7 @@ test('CLI subscribe prints each pushed message as one JSON line and stops after 
   assert.equal(p1.code, 0, p1.stderr);
   const answer = JSON.parse(p1.stdout) as Record<string, unknown>;
   assert.deepEqual([answer['type'], answer['status'], answer['text'], answer['request-id']], ['RESPONSE', 'OK', 'Message has been enqued to publish.', '7']);
-  const p2 = await runCli(['publish', 'sport', '--uri', server.uri, '--json', '{"score":[1,0]}']);
+  const p2 = await runCli(['publish', 'sport', '--uri', server.uri, '--data-json', '{"score":[1,0]}']);
   assert.equal(p2.code, 0, p2.stderr);
   assert.equal(await sub.exited, 0, sub.stderr());
   const lines = sub.stdout().split('\n');

@@ -8,7 +8,7 @@ test('serve --queue pre-creates queues; offer, poll and queue commands work agai
   const status = await runCli(['queue', 'status', 'ring', '--uri', uri]);
   assert.equal(status.code, 0, status.stderr);
   assert.deepEqual(JSON.parse(status.stdout), { name: 'ring', exists: true, type: 'CIRCULAR', temporary: false, durable: false, capacity: 2, size: 0 });
-  const offered = await runCli(['offer', 'orders', '--uri', uri, '--json', '{"item":"espresso"}', '--topic', 'order', '--request-id', '7', '--reply-to', 'answers', '--timeout', '100']);
+  const offered = await runCli(['offer', 'orders', '--uri', uri, '--data-json', '{"item":"espresso"}', '--topic', 'order', '--request-id', '7', '--reply-to', 'answers', '--timeout', '100']);
   assert.equal(offered.code, 0, offered.stderr);
   assert.match(offered.stdout, /Offered the message to the queue orders \(durable: false\)\./);
   await runCli(['offer', 'orders', '--uri', uri, '--text', 'second']);

@@ -18,7 +18,7 @@ test('serve prints exactly one "listening on" line, send prints the response, SI
     assert.equal(res['request-id'], '9');
     assert.equal(res['text'], 'hello');
     assert.match(r.stdout, /^\{\n  "type": "RESPONSE",/, 'pretty JSON');
-    const j = await runCli(['send', '--uri', server.uri, '--json', '{"x":1}']);
+    const j = await runCli(['send', '--uri', server.uri, '--data-json', '{"x":1}']);
     assert.deepEqual((JSON.parse(j.stdout) as Record<string, unknown>)['data'], { x: 1 });
     const dir = mkdtempSync(join(tmpdir(), 'vipc-cli-'));
     try {
@@ -51,9 +51,9 @@ test('send exits non-zero with a one-line reason on an error status or a failure
   const refused = await runCli(['send', '--uri', server.uri, '--text', 'x']);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /^venice-ipc send: VIPC_ERR_CONNECT_FAILED: /);
-  const usage = await runCli(['send', '--text', 'x', '--json', '1']);
+  const usage = await runCli(['send', '--text', 'x', '--data-json', '1']);
   assert.equal(usage.code, 64);
-  assert.match(usage.stderr, /exactly one of --text, --json, --file/);
+  assert.match(usage.stderr, /exactly one of --text, --data-json, --file/);
   const unknown = await runCli(['frobnicate']);
   assert.equal(unknown.code, 64);
 });
