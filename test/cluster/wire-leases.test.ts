@@ -4,7 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { plainTextMessage, type Client, type LeasedMessage } from '../../src/index.js';
+import { deadLetterOf, plainTextMessage, type Client, type LeasedMessage } from '../../src/index.js';
 import { startNats, startNodes, type NatsProcess, type Nodes } from './nats.js';
 
 let nats: NatsProcess;
@@ -74,4 +74,23 @@ test('extend keeps the message hidden beyond the original lease', async () => {
   assert.equal((await b.poll('wl/extend', { lease: 1000, timeout: 800 })).status, 'QUEUE_EMPTY');
   await a.ack(m);
   assert.equal((await b.poll('wl/extend', { lease: 1000 })).status, 'QUEUE_EMPTY');
+});
+
+test('past maxDeliveries a leased message goes to the dead-letter queue with its reason and count', async () => {
+  await a.createQueue('wl/dead', 10, { maxDeliveries: 2 });
+  await a.offer('wl/dead', plainTextMessage('1', 'work', 'poison'));
+  for (let i = 1; i <= 2; i++) {
+    const m = await lease(a, 'wl/dead', 60_000, 5000);
+    assert.deepEqual([m.text, m.deliveryCount], ['poison', i]);
+    await a.nack(m);
+  }
+  await a.offer('wl/dead', plainTextMessage('2', 'work', 'fine'));
+  const next = await lease(a, 'wl/dead', 60_000, 5000);
+  assert.equal(next.text, 'fine', 'the poison message left after its second delivery');
+  await a.ack(next);
+  const dead = await b.poll('wl/dead-dlq', { timeout: 5000 });
+  assert.equal(dead.status, 'OK', dead.text);
+  assert.equal(dead.text, 'poison');
+  assert.deepEqual(deadLetterOf(dead), { reason: 'maxDeliveries', deliveries: 2, queue: 'wl/dead' });
+  assert.equal((await b.poll('wl/dead', { lease: 1000 })).status, 'QUEUE_EMPTY', 'gone from the source');
 });
