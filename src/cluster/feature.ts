@@ -12,6 +12,7 @@ import { debuglog } from 'node:util';
 import { RequestStrategy, type Msg, type Subscription } from 'nats';
 import { ClusterError, ErrorCode } from '../errors.js';
 import type { Message } from '../message/message.js';
+import { EXT_HELLO_QUEUE, EXT_HELLO_TOPIC } from '../protocol/queue-extension.js';
 import type { OfferOutcome } from '../queue/types.js';
 import type { DispatchResult, RequestContext, ServerCore, ServerFeature, SessionState } from '../server/core.js';
 import { PUBSUB_FEATURE, type PubSubFeature } from '../server/pubsub.js';
@@ -144,6 +145,8 @@ export async function openClusterFeature(server: ServerCore, settings: ClusterSe
       case 'POLL': {
         const name = msg.queueName;
         if (name === null) return undefined;
+        // The queue extension's hello names the reserved queue `wal`: answered by this node, never by the engine.
+        if (msg.type === 'POLL' && name === EXT_HELLO_QUEUE && msg.topic === EXT_HELLO_TOPIC) return undefined;
         const held = registry.get(name);
         if (held !== undefined && !held.closed) return undefined; // fast path: this node has the handle (or the temporary queue)
         if (msg.type === 'OFFER' && TEMP_QUEUE.test(name)) return forwardOffer(msg, name);

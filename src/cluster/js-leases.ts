@@ -13,10 +13,20 @@
 import { debuglog } from 'node:util';
 import type { Msg } from 'nats';
 import type { Engine } from './engine.js';
+import type { Message } from '../message/message.js';
 
 const debug = debuglog('venice-ipc');
 const ACK = Buffer.from('+ACK');
 const WPI = Buffer.from('+WPI');
+
+/** Where messages past `maxDeliveries` go (the registry's dead-letter hook). */
+export interface JsDeadLetters {
+  maxDeliveries(): number;
+  /** Stores the message in the dead-letter queue; true once it is there. */
+  move(msg: Message, deliveries: number): boolean | Promise<boolean>;
+  /** The source message was acknowledged after a move. */
+  moved(): void;
+}
 
 /** A granted lease (the shape of the queue work's `LeaseGrant`). */
 export interface JsLeaseGrant {
@@ -32,6 +42,8 @@ export type JsLeaseOutcome = 'ok' | 'not-held';
 interface Held {
   readonly reply: string;
   readonly owner: number;
+  readonly message: Message;
+  readonly delivered: number;
   until: number;
   timer: NodeJS.Timeout | undefined;
 }
@@ -51,10 +63,12 @@ export class JsLeases {
   readonly #engine: Engine;
   readonly #ackWaitMs: number;
   readonly #held = new Map<string, Held>();
+  readonly #dead: JsDeadLetters | undefined;
 
-  constructor(engine: Engine, ackWaitMs: number) {
+  constructor(engine: Engine, ackWaitMs: number, dead?: JsDeadLetters) {
     this.#engine = engine;
     this.#ackWaitMs = ackWaitMs;
+    this.#dead = dead;
   }
 
   /** Messages leased through this node and not yet settled. */
@@ -63,11 +77,11 @@ export class JsLeases {
   }
 
   /** Records the lease of a pulled (unacknowledged) message; returns its grant. */
-  grant(msg: Msg, owner: number, ms: number): JsLeaseGrant {
+  grant(msg: Msg, message: Message, owner: number, ms: number): JsLeaseGrant {
     const reply = msg.reply ?? '';
     const parsed = parseAckSubject(reply);
     const token = `${parsed?.streamSeq ?? 0}.${parsed?.delivered ?? 0}`;
-    const held: Held = { reply, owner, until: Date.now() + ms, timer: undefined };
+    const held: Held = { reply, owner, message, delivered: parsed?.delivered ?? 1, until: Date.now() + ms, timer: undefined };
     this.#held.set(token, held);
     this.#arm(token, held);
     return { token, owner, deliveryCount: parsed?.delivered ?? 1, leaseUntil: held.until };
@@ -85,7 +99,7 @@ export class JsLeases {
   nack(token: string, owner: number, delayMs: number, _undeliver?: boolean): JsLeaseOutcome {
     const h = this.#take(token, owner);
     if (h === undefined) return 'not-held';
-    this.#nak(h.reply, delayMs);
+    this.#giveBack(h, delayMs);
     return 'ok';
   }
 
@@ -105,7 +119,7 @@ export class JsLeases {
     for (const [token, h] of this.#held) {
       if (h.owner !== owner) continue;
       this.#take(token, owner);
-      this.#nak(h.reply, 0);
+      this.#giveBack(h, 0);
       n++;
     }
     return n;
@@ -127,6 +141,42 @@ export class JsLeases {
     return h;
   }
 
+  /**
+   * A leased message comes back: past `maxDeliveries` (counted by JetStream, read from the ack
+   * subject) it is moved to the dead-letter queue and then acknowledged here; else, or when
+   * the move fails, it is nacked (visible again now or after `delayMs`).
+   */
+  #giveBack(h: Held, delayMs: number): void {
+    const dead = this.#dead;
+    const max = dead?.maxDeliveries() ?? 0;
+    if (dead === undefined || max <= 0 || h.delivered < max || this.#engine.nc.isClosed()) {
+      this.#nak(h.reply, delayMs);
+      return;
+    }
+    if (!this.#engine.nc.isClosed()) this.#engine.nc.publish(h.reply, WPI); // still ours while it moves
+    const done = (moved: boolean): void => {
+      if (!moved || this.#engine.nc.isClosed()) {
+        this.#nak(h.reply, delayMs);
+        return;
+      }
+      this.#engine.nc
+        .request(h.reply, ACK, { timeout: this.#engine.settings.requestTimeout })
+        .then(() => dead.moved())
+        .catch((err: unknown) => debug('dead letter: ack of the source not confirmed: %s', String(err)));
+    };
+    let r: boolean | Promise<boolean>;
+    try {
+      r = dead.move(h.message, h.delivered);
+    } catch (err) {
+      debug('dead letter: move failed: %s', String(err));
+      r = false;
+    }
+    void Promise.resolve(r).then(done, (err: unknown) => {
+      debug('dead letter: move failed: %s', String(err));
+      done(false);
+    });
+  }
+
   #nak(reply: string, delayMs: number): void {
     if (this.#engine.nc.isClosed()) return; // JetStream redelivers after the ack wait
     const body = delayMs > 0 ? `-NAK ${JSON.stringify({ delay: Math.round(delayMs * 1e6) })}` : '-NAK';
@@ -141,7 +191,7 @@ export class JsLeases {
       h.timer = setTimeout(() => {
         if (this.#held.get(token) !== h) return;
         this.#held.delete(token);
-        this.#nak(h.reply, 0); // the lease ran out: visible again now, not after the ack wait
+        this.#giveBack(h, 0); // the lease ran out: visible again now, not after the ack wait
       }, Math.max(0, left));
     } else {
       h.timer = setTimeout(() => {

@@ -10,7 +10,7 @@ import { debuglog } from 'node:util';
 import { NatsError, type Msg } from 'nats';
 import type { Message } from '../message/message.js';
 import { ClusterError, ErrorCode } from '../errors.js';
-import type { ExpiredCallback, OfferOutcome, PollOutcome, QueueLimits, QueueStore, QueueType } from '../queue/types.js';
+import type { DeadLetterCallback, ExpiredCallback, OfferOutcome, PollOutcome, QueueLimits, QueueStore, QueueType } from '../queue/types.js';
 import { decodeStoredMessage, encodeStoredMessage } from '../transport/stored-message.js';
 import { apiErrorCode, engineError, isNoStream, JS_ERR_STREAM_FULL, JS_ERR_STREAM_NOT_FOUND, type Engine } from './engine.js';
 import { JsLeases, type JsLeaseGrant, type JsLeaseOutcome } from './js-leases.js';
@@ -38,6 +38,8 @@ export interface JsQueueInit {
   readonly onGone: (store: JsQueueStore) => void;
   /** The consumer's ack wait, ms (leases longer than this are kept alive). */
   readonly ackWaitMs: number;
+  /** Receives leased messages past `maxDeliveries` (the registry's hook); none: they stay. */
+  readonly onDeadLetter?: DeadLetterCallback;
 }
 
 /** What a lease poll asks for (the queue work's `LeaseRequest`). */
@@ -81,7 +83,21 @@ export class JsQueueStore implements QueueStore {
     this.durable = init.durable;
     this.#size = init.size;
     this.#onGone = init.onGone;
-    this.#leases = new JsLeases(engine, init.ackWaitMs);
+    const onDead = init.onDeadLetter;
+    this.#leases = new JsLeases(
+      engine,
+      init.ackWaitMs,
+      onDead === undefined
+        ? undefined
+        : {
+            maxDeliveries: () => this.#limits.maxDeliveries,
+            move: (msg, deliveries) => onDead(msg, 'maxDeliveries', deliveries),
+            moved: () => {
+              this.#deadLettered++;
+              this.#size = Math.max(0, this.#size - 1);
+            },
+          },
+    );
     setMaxListeners(0, this.#closing.signal); // one listener per waiting offer/poll of this node
   }
 
@@ -192,8 +208,11 @@ export class JsQueueStore implements QueueStore {
   readonly bytes = 0;
   /** Delayed delivery is not offered on shared queues (nats-server 2.9 has no delayed messages): always 0. */
   readonly delayed = 0;
-  /** Dead letters are not moved by shared queues yet: always 0. */
-  readonly deadLettered = 0;
+  #deadLettered = 0;
+  /** Leased messages moved to the dead-letter queue through this node (past `maxDeliveries`). */
+  get deadLettered(): number {
+    return this.#deadLettered;
+  }
   #limits: QueueLimits = { maxDeliveries: 0, maxBytes: 0, deadLetterExpired: false };
 
   /** The limits as given; on a shared queue none of them is enforced yet (docs/cluster.md). */
@@ -235,7 +254,7 @@ export class JsQueueStore implements QueueStore {
       }
       if (typeof got === 'string') return { status: got };
       const m = decodeStoredMessage(got.data);
-      if (!m.isExpired() && lease !== undefined) return { status: 'ok', message: m, lease: this.#leases.grant(got, lease.owner, lease.ms) };
+      if (!m.isExpired() && lease !== undefined) return { status: 'ok', message: m, lease: this.#leases.grant(got, m, lease.owner, lease.ms) };
       await this.#ack(got);
       if (!m.isExpired()) return { status: 'ok', message: m };
       this.#expired++;

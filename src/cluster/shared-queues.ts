@@ -126,6 +126,7 @@ export class SharedQueues implements QueueBackend {
       durable: c.storage === StorageType.File,
       size: info.state.messages,
       ackWaitMs: POLL_ACK_WAIT_MS,
+      onDeadLetter: this.#registry.storeInit(name).onDeadLetter,
       onGone: (s) => {
         if (this.#registry.get(name) === s) this.#registry.removeNow(name);
       },

@@ -179,13 +179,19 @@ export class QueueRegistry {
    */
   async create(name: string, opts: Readonly<CreateQueueOptions>): Promise<void> {
     const init = checkCreate(name, opts);
-    if (this.backend !== undefined) return this.#createShared(name, init, this.backend);
-    if (init.durable && this.durability === undefined) throw new WalError(ErrorCode.WAL_DISABLED, NO_WAL_TEXT);
     const limits = checkLimitOptions(opts);
     if (opts.deadLetterQueue !== undefined) {
       validateQueueName(opts.deadLetterQueue);
       if (opts.deadLetterQueue === name) throw new QueueError(ErrorCode.QUEUE_NOT_PERMITTED, 'A queue can not be its own dead-letter queue');
     }
+    if (this.backend !== undefined) {
+      await this.#createShared(name, init, this.backend);
+      // A shared queue takes the extension's limits like an existing one (enforced as docs/cluster.md says).
+      if (Object.keys(limits).length > 0) this.#queues.get(name)?.configure(limits);
+      if (opts.deadLetterQueue !== undefined) this.#dlqNames.set(name, opts.deadLetterQueue);
+      return;
+    }
+    if (init.durable && this.durability === undefined) throw new WalError(ErrorCode.WAL_DISABLED, NO_WAL_TEXT);
     const existing = this.#queues.get(name);
     if (existing !== undefined) {
       // Venice keeps an existing queue unchanged; the extension's limits are applied to it.
