@@ -54,6 +54,6 @@ test('a repeated topic line decodes to the same frozen list; a bad line is refus
   const first = decodeTopics(line);
   assert.deepEqual(first, ['orders', 'eu']);
   assert.ok(Object.isFrozen(first));
-  assert.equal(decodeTopics(`orders,${'eu'}`), first, 'an equal line (another string) hits the table');
+  assert.equal(decodeTopics(['orders', 'eu', 'orders'].join(',')), first, 'an equal line (another string) hits the table');
   for (let i = 0; i < 2; i++) assert.equal(code(() => decodeTopics('a,,b')), ErrorCode.BAD_METADATA);
 });
