@@ -71,8 +71,24 @@ function parseCode(line: string, what: string): number {
   return Number(line);
 }
 
+/**
+ * Decoded topic lines (the same line repeats from message to message): line → frozen topic
+ * list, shared by every message that carries it. Bounded like the intern table; keys are flat
+ * copies so they do not keep a metadata text alive.
+ */
+const TOPIC_LINES_MAX = 1024;
+const topicLines = new Map<string, readonly string[]>();
+
 /** Decodes the topic line like Java (split at ` *, *`, trailing empties dropped, de-duplicated). */
 export function decodeTopics(line: string): readonly string[] {
+  const hit = topicLines.get(line);
+  if (hit !== undefined) return hit;
+  const out = Object.freeze(parseTopics(line));
+  if (topicLines.size < TOPIC_LINES_MAX) topicLines.set(flat(line), out);
+  return out;
+}
+
+function parseTopics(line: string): string[] {
   const pieces = line.includes(' ') ? line.split(/ *, */) : line.split(',');
   while (pieces.length > 0 && pieces[pieces.length - 1] === '') pieces.pop();
   if (pieces.length === 0) bad('no topic');

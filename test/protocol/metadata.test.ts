@@ -48,3 +48,12 @@ test('topic line rules of WIRE §3 notes', () => {
   }
   assert.equal(code(() => decodeTopics(Array.from({ length: 21 }, (_, i) => `t${i}`).join(','))), ErrorCode.BAD_METADATA);
 });
+
+test('a repeated topic line decodes to the same frozen list; a bad line is refused every time', () => {
+  const line = ['orders', 'eu', 'orders'].join(',');
+  const first = decodeTopics(line);
+  assert.deepEqual(first, ['orders', 'eu']);
+  assert.ok(Object.isFrozen(first));
+  assert.equal(decodeTopics(['orders', 'eu', 'orders'].join(',')), first, 'an equal line (another string) hits the table');
+  for (let i = 0; i < 2; i++) assert.equal(code(() => decodeTopics('a,,b')), ErrorCode.BAD_METADATA);
+});
