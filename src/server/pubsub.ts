@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Message } from '../message/message.js';
 import type { MessageTypeName } from '../protocol/codes.js';
 import type { RequestContext, RequestHandler, ServerCore, ServerFeature, SessionState } from './core.js';
@@ -19,6 +20,16 @@ const PUSH_OVERHEAD = 128;
 const SHARED = { shared: true } as const;
 /** A subscriber's batch is handed over at once when it reaches this size (one socket write's worth). */
 const BATCH_FLUSH_BYTES = 64 * 1024;
+/** Length of one drain-measurement window (ms): the budget follows the bytes drained in the last two windows. */
+const DRAIN_WINDOW_MS = 100;
+/** Queue budget of a progressing subscriber: this many times the bytes its socket drained in the last window. */
+const DRAIN_BUDGET_FACTOR = 4;
+/** Floor of a progressing subscriber's queue budget, in messages of the size being pushed. */
+const BUDGET_FLOOR_MESSAGES = 3;
+/** A subscriber with writes outstanding whose socket made no progress for this long is stalled (ms). */
+const PUBLISH_STALL_TIMEOUT_MS = 1000;
+/** Bytes queued across all subscribers at most (bounds server memory whatever the drain rates). */
+const PUBLISH_BUFFER_TOTAL = 512 * 1024 * 1024;
 
 /** Delivery state of one subscriber connection. */
 class Subscriber {
@@ -33,6 +44,15 @@ class Subscriber {
   queuedBytes = 0;
   /** Pushes handed to the connection whose write callback has not run yet. */
   inflight = 0;
+  /** Sizes of the written pushes whose callback has not run yet (FIFO from `sizesHead`). */
+  sizes: number[] = [];
+  sizesHead = 0;
+  /** When the socket last made progress (a write callback ran, or writes started after idling). */
+  lastProgress = performance.now();
+  /** Drain measurement: start of the current window, bytes drained in it and in the previous one. */
+  winStart = this.lastProgress;
+  winBytes = 0;
+  prevWinBytes = 0;
   /** Pushes handed to the connection. */
   delivered = 0;
   /** Copies dropped because the subscriber could not keep up. */
@@ -105,6 +125,8 @@ export class PubSubFeature implements ServerFeature {
   readonly #subscribers = new Map<SessionState, Subscriber>();
   /** Subscribers with a batch to flush at the end of this event-loop turn. */
   #dirty: Subscriber[] = [];
+  /** Bytes queued across all subscribers (bounded by PUBLISH_BUFFER_TOTAL). */
+  #queuedTotal = 0;
   /** Set by the cluster feature. */
   bridge: PubSubBridge | undefined;
 
@@ -213,18 +235,20 @@ export class PubSubFeature implements ServerFeature {
       const push = msg.with({ type: 'REQUEST', oneway: true, subscriptionReply: true });
       const size = push.data.length + PUSH_OVERHEAD;
       let kept: Message | undefined;
+      const now = performance.now();
       for (const sub of subs) {
         const conn = sub.session.connection;
         if (!conn.isOpen) continue; // going away: onSessionClosed cleans up
         if (sub.queue.length === 0 && (conn.outboundBytes + sub.batchBytes < this.#settings.publishBufferSize || sub.inflight === 0)) {
           subs.pushes++;
-          this.#batch(sub, push, size);
-        } else if (sub.queue.length < this.#settings.publishQueueCapacity && sub.queuedBytes + size <= this.#settings.publishBufferSize) {
+          this.#batch(sub, push, size, now);
+        } else if (this.#admits(sub, size, now)) {
           // A queued push must not pin the socket chunk its payload was decoded from.
           kept ??= push.with({ data: Buffer.from(push.data) });
           subs.pushes++;
           sub.queue.push(kept);
           sub.queuedBytes += size;
+          this.#queuedTotal += size;
         } else {
           subs.drops++;
           this.#drop(sub, msg);
@@ -234,11 +258,39 @@ export class PubSubFeature implements ServerFeature {
   }
 
   /**
+   * Whether a push may wait in a subscriber's queue. A subscriber whose socket drains keeps a byte
+   * budget sized from what it drained recently (floor: a few pushes of this size, or
+   * `publishBufferSize`); one that made no progress for the stall timeout gets the Java bounds
+   * (`publishQueueCapacity` pushes within `publishBufferSize` bytes), so its copies are dropped.
+   */
+  #admits(sub: Subscriber, size: number, now: number): boolean {
+    if (this.#queuedTotal + size > PUBLISH_BUFFER_TOTAL) return false;
+    const s = this.#settings;
+    if (sub.inflight > 0 && now - sub.lastProgress > PUBLISH_STALL_TIMEOUT_MS) {
+      return sub.queue.length < s.publishQueueCapacity && sub.queuedBytes + size <= s.publishBufferSize;
+    }
+    this.#roll(sub, now);
+    const recent = Math.max(sub.winBytes, sub.prevWinBytes);
+    const budget = Math.max(s.publishBufferSize, BUDGET_FLOOR_MESSAGES * size, DRAIN_BUDGET_FACTOR * recent);
+    return sub.queuedBytes + size <= budget;
+  }
+
+  /** Moves the subscriber's drain measurement to the window that holds `now`. */
+  #roll(sub: Subscriber, now: number): void {
+    const elapsed = now - sub.winStart;
+    if (elapsed < DRAIN_WINDOW_MS) return;
+    sub.prevWinBytes = elapsed < 2 * DRAIN_WINDOW_MS ? sub.winBytes : 0;
+    sub.winBytes = 0;
+    sub.winStart = now;
+  }
+
+  /**
    * Collects the pushes of one event-loop turn per subscriber and hands them over in one go
    * (setImmediate runs after all socket reads of the turn): many PUBLISH requests arriving in
    * separate reads then cost each subscriber one write instead of one write per read.
    */
-  #batch(sub: Subscriber, push: Message, size: number): void {
+  #batch(sub: Subscriber, push: Message, size: number, now: number): void {
+    if (sub.inflight === 0) sub.lastProgress = now; // an idle subscriber is not stalled
     if (sub.batch.length === 0) {
       if (this.#dirty.length === 0) setImmediate(this.#flush);
       if (!sub.dirty) this.#dirty.push(sub);
@@ -271,6 +323,7 @@ export class PubSubFeature implements ServerFeature {
 
   #write(sub: Subscriber, push: Message): void {
     sub.inflight++;
+    sub.sizes.push(push.data.length + PUSH_OVERHEAD);
     sub.delivered++;
     this.#server.stats.countPush(push.data.length);
     try {
@@ -278,6 +331,7 @@ export class PubSubFeature implements ServerFeature {
     } catch (err) {
       // Encoding failed for this connection (e.g. its cipher broke): it gets closed, not the publisher.
       sub.inflight--;
+      sub.sizes.pop();
       sub.session.destroy(err instanceof Error ? err : new Error(String(err)));
     }
   }
@@ -285,19 +339,33 @@ export class PubSubFeature implements ServerFeature {
   /** A push was written to the kernel (or failed): move queued pushes while the budget allows. */
   #written(sub: Subscriber): void {
     sub.inflight--;
+    const now = performance.now();
+    sub.lastProgress = now;
+    this.#roll(sub, now);
+    sub.winBytes += sub.sizes[sub.sizesHead++] ?? 0;
+    if (sub.sizesHead >= 1024) {
+      sub.sizes = sub.sizes.slice(sub.sizesHead);
+      sub.sizesHead = 0;
+    }
     // With a batch pending, its flush writes first and its write callbacks drain the queue (keeps FIFO order).
     if (sub.queue.length === 0 || sub.batch.length > 0) return;
     const conn = sub.session.connection;
     if (!conn.isOpen) {
-      sub.queue = [];
-      sub.queuedBytes = 0;
+      this.#clearQueue(sub);
       return;
     }
     while (sub.queue.length > 0 && (conn.outboundBytes < this.#settings.publishBufferSize || sub.inflight === 0)) {
       const push = sub.queue.shift() as Message;
       sub.queuedBytes -= push.data.length + PUSH_OVERHEAD;
+      this.#queuedTotal -= push.data.length + PUSH_OVERHEAD;
       this.#write(sub, push);
     }
+  }
+
+  #clearQueue(sub: Subscriber): void {
+    this.#queuedTotal -= sub.queuedBytes;
+    sub.queue = [];
+    sub.queuedBytes = 0;
   }
 
   #drop(sub: Subscriber, msg: Message): void {
@@ -318,8 +386,7 @@ export class PubSubFeature implements ServerFeature {
     this.#subscribers.delete(session);
     if (sub !== undefined) {
       for (const topic of session.subscriptions) this.#unindex(topic, sub);
-      sub.queue = [];
-      sub.queuedBytes = 0;
+      this.#clearQueue(sub);
       sub.batch = [];
       sub.batchBytes = 0;
     }

@@ -88,11 +88,12 @@ test('a subscriber that never reads cannot slow the publisher or the other subsc
     assert.ok(s.dropped > TOTAL / 2, `most copies dropped (${s.dropped})`);
     assert.equal(stats.publishDiscardedCount, s.dropped);
     assert.equal(stats.responseDiscardedCount, 0, 'drops are not discarded responses');
-    // Memory stays bounded: unsent bytes within the budget (plus one push), queue within its capacity.
+    // Memory stays bounded: unsent bytes within the socket budget (plus one push). The queue's byte
+    // budget follows what the socket drained recently: before the stall is detected it may hold a
+    // few times the bytes the kernel took in its last windows (some MB on loopback), then nothing more.
     assert.ok(maxOutbound <= budget + 2 * PAYLOAD.length, `outbound ${maxOutbound} within ${budget}`);
-    assert.ok(maxQueued <= 50, `queue ${maxQueued} within its capacity of 50`);
-    // Pushes held in memory (queue + this turn's batch) stay within two budgets.
-    assert.ok(maxHeld <= 2 * budget + 2 * PAYLOAD.length, `held ${maxHeld} bytes within 2 × ${budget}`);
+    assert.ok(maxHeld <= 16 * 2 ** 20, `held ${maxHeld} bytes within 16 MiB`);
+    assert.equal(s.queued, maxQueued, 'once stalled, the queue took no more pushes');
     assert.ok(heapGrowth < 32 * 2 ** 20, `heap grew ${heapGrowth} bytes`);
     // Publishing is not slowed down by the stalled subscriber.
     assert.ok(after.p99 < Math.max(250, before.p99 * 10), `p99 ${after.p99} ms vs ${before.p99} ms before`);
