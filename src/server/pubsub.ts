@@ -26,6 +26,12 @@ const DRAIN_WINDOW_MS = 100;
 const DRAIN_BUDGET_FACTOR = 4;
 /** Floor of a progressing subscriber's queue budget, in messages of the size being pushed. */
 const BUDGET_FLOOR_MESSAGES = 3;
+/**
+ * Floor of a progressing subscriber's queue budget in bytes: covers a publisher's in-flight
+ * window (64 × 100 KB) even when the reader was starved of CPU during the last windows and the
+ * drained bytes say little.
+ */
+const BUDGET_FLOOR_BYTES = 8 * 1024 * 1024;
 /** A subscriber with writes outstanding whose socket made no progress for this long is stalled (ms). */
 const PUBLISH_STALL_TIMEOUT_MS = 1000;
 /** Bytes queued across all subscribers at most (bounds server memory whatever the drain rates). */
@@ -259,7 +265,7 @@ export class PubSubFeature implements ServerFeature {
 
   /**
    * Whether a push may wait in a subscriber's queue. A subscriber whose socket drains keeps a byte
-   * budget sized from what it drained recently (floor: a few pushes of this size, or
+   * budget sized from what it drained recently (floor: 8 MiB, a few pushes of this size, or
    * `publishBufferSize`); one that made no progress for the stall timeout gets the Java bounds
    * (`publishQueueCapacity` pushes within `publishBufferSize` bytes), so its copies are dropped.
    */
@@ -271,7 +277,7 @@ export class PubSubFeature implements ServerFeature {
     }
     this.#roll(sub, now);
     const recent = Math.max(sub.winBytes, sub.prevWinBytes);
-    const budget = Math.max(s.publishBufferSize, BUDGET_FLOOR_MESSAGES * size, DRAIN_BUDGET_FACTOR * recent);
+    const budget = Math.max(s.publishBufferSize, BUDGET_FLOOR_BYTES, BUDGET_FLOOR_MESSAGES * size, DRAIN_BUDGET_FACTOR * recent);
     return sub.queuedBytes + size <= budget;
   }
 
