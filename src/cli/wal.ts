@@ -9,7 +9,7 @@ export const walCommand: Command = {
     {
       name: 'verify',
       args: 'DIR',
-      summary: 'check every record of a write-ahead log directory; exit 1 when a log is corrupt (offsets printed)',
+      summary: 'check every record of a write-ahead log directory; exit 2 when a log is damaged (offsets printed)',
       options: [jsonOption('the whole result as one JSON document')],
       run: ({ values, positionals }) => verify(values, positionals),
     },
