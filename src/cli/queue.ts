@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { deadLetterOf, type Client, type LeasedMessage, type Message } from '../index.js';
+import { deadLetterOf, parseSize, type Client, type LeasedMessage, type Message } from '../index.js';
 import {
   clientOptions,
   CONNECT_OPTIONS,
@@ -279,11 +279,43 @@ export const queueCommand: Command = {
       name: 'create',
       args: 'NAME CAPACITY',
       summary: 'create a queue holding up to CAPACITY messages',
-      options: [...QUEUE_CLIENT_OPTIONS, { name: 'circular', type: 'boolean', description: 'a circular queue (a full queue drops its oldest message). Defaults to bounded' }],
+      details: '--max-deliveries, --max-bytes and --dead-letter-queue use the venice-ipc queue extension (a Venice 1.12.71 Java server refuses them: exit 1).',
+      options: [
+        ...QUEUE_CLIENT_OPTIONS,
+        { name: 'circular', type: 'boolean', description: 'a circular queue (a full queue drops its oldest message). Defaults to bounded' },
+        { name: 'durable', type: 'boolean', description: 'a durable bounded queue (the server needs a write-ahead log). Defaults to off' },
+        { name: 'max-deliveries', type: 'string', value: 'N', description: 'deliveries after which a message that comes back goes to the dead-letter queue. Defaults to 0 (no limit)' },
+        { name: 'max-bytes', type: 'string', value: 'SIZE', description: 'payload bytes the queue may hold (e.g. 500KB, 10MB); a full queue answers QUEUE_FULL. Defaults to the server\'s limit' },
+        { name: 'dead-letter-queue', type: 'string', value: 'NAME', description: 'name of the dead-letter queue. Defaults to NAME-dlq' },
+      ],
       async run({ values: v, positionals: args, env }: Invocation): Promise<number> {
         const [name, capacity] = positionals(args, 2, 'NAME CAPACITY') as [string, string];
         if (!/^[0-9]+$/.test(capacity)) throw new UsageError(`CAPACITY must be an integer, got '${capacity}'`);
-        await queueClient(v, env, (c) => c.createQueue(name, Number(capacity), { type: v['circular'] === true ? 'circular' : 'bounded' }));
+        const circular = v['circular'] === true;
+        const durable = v['durable'] === true;
+        if (circular && durable) throw new UsageError('--durable applies to bounded queues only, not with --circular');
+        const maxDeliveries = int(v, 'max-deliveries');
+        if (maxDeliveries !== undefined && maxDeliveries < 0) throw new UsageError(`--max-deliveries expects 0 or more, got ${maxDeliveries}`);
+        const bytesText = str(v, 'max-bytes');
+        let maxBytes: number | undefined;
+        if (bytesText !== undefined) {
+          try {
+            maxBytes = parseSize(bytesText, '--max-bytes');
+          } catch (err) {
+            throw new UsageError(err instanceof Error ? err.message : String(err));
+          }
+          if (maxBytes < 0) throw new UsageError(`--max-bytes expects 0 or more, got ${maxBytes}`);
+        }
+        const deadLetterQueue = str(v, 'dead-letter-queue');
+        await queueClient(v, env, (c) =>
+          c.createQueue(name, Number(capacity), {
+            type: circular ? 'circular' : 'bounded',
+            ...(durable ? { durable } : {}),
+            ...(maxDeliveries !== undefined ? { maxDeliveries } : {}),
+            ...(maxBytes !== undefined ? { maxBytes } : {}),
+            ...(deadLetterQueue !== undefined ? { deadLetterQueue } : {}),
+          }),
+        );
         return EXIT.OK;
       },
     },

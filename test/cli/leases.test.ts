@@ -96,7 +96,28 @@ test('usage errors of the lease commands exit 64', async () => {
     ['queue', 'replay', 'q-dlq', '--to', 'q', '--max', '0'],
     ['queue', 'dlq'],
     ['offer', 'q', '--json', '{"a":1}'],
+    ['queue', 'create', 'q', '10', '--max-deliveries', '-1'],
+    ['queue', 'create', 'q', '10', '--max-deliveries', 'many'],
+    ['queue', 'create', 'q', '10', '--max-bytes', '5 apples'],
+    ['queue', 'create', 'q', '10', '--circular', '--durable'],
   ];
   const results = await Promise.all(bad.map((a) => runCli([...a, '--port', '1'])));
   results.forEach((r, i) => assert.equal(r.code, 64, `${bad[i]!.join(' ')}: ${r.stderr}`));
+});
+
+test('queue create --max-deliveries, --dead-letter-queue and --max-bytes set the extension limits', async () => {
+  await using server = await createServer({ port: 0 });
+  await using client = await connect({ uri: server.uri });
+  const made = await runCli(['queue', 'create', 'work', '10', '--max-deliveries', '1', '--dead-letter-queue', 'graveyard', '--max-bytes', '1KB', '--uri', server.uri]);
+  assert.equal(made.code, 0, made.stderr);
+  // max-bytes: 1 KB of payload fits, one byte more answers a full queue.
+  await client.offer('work', plainTextMessage(null, 'job', 'a'.repeat(1000)));
+  assert.equal((await client.offer('work', plainTextMessage(null, 'job', 'b'.repeat(100)))).status, 'QUEUE_FULL');
+  // max-deliveries 1 into the named dead-letter queue.
+  const r = await runCli(['poll', 'work', '--uri', server.uri, '--lease', '30000'], { input: 'nack\n' });
+  assert.equal(r.code, 0, r.stderr);
+  const dlq = await runCli(['queue', 'dlq', 'work', '--dlq', 'graveyard', '--uri', server.uri]);
+  assert.equal(dlq.code, 0, dlq.stderr);
+  assert.equal(dlq.stdout, '1 dead letter in graveyard\n');
+  assert.equal((await client.queueStatus('work')).size, 0);
 });
