@@ -29,24 +29,35 @@ const enum State {
 }
 
 const EMPTY = Buffer.alloc(0);
-/** Fields up to this size get their whole buffer at once; larger ones grow as bytes arrive. */
-const GROW_FROM = 16 * 1024;
+/** A field up to this size that spans chunks is copied as it arrives; a larger one is collected as chunk views. */
+const COPY_UP_TO = 16 * 1024;
+
+/** A copy of `b` in a buffer of its own (not a slab of Node's pool shared with other buffers). */
+function ownCopy(b: Buffer): Buffer {
+  const c = Buffer.allocUnsafeSlow(b.length);
+  b.copy(c);
+  return c;
+}
 
 /**
  * Incremental decoder of the message envelope (WIRE §2). Feed it chunks of any size with
  * {@link push}; it calls `onFrame` for every complete message, in order.
  *
  * Outputs alias the input: a field that lies within one chunk is handed out as a view of that
- * chunk (no copy); a field that spans chunks is copied into a buffer that grows to its
- * declared size as the bytes arrive (at most about twice the field in copies). Lengths are
- * checked against the limits as soon as their 4 bytes are known, and memory grows only with the
- * bytes received, never with a length a peer merely claims. After an error the decoder stays failed.
+ * chunk (no copy). A small field (up to 16 KiB) that spans chunks is copied into a buffer of its
+ * declared size; a larger one is kept as the views of the chunks it arrived in and copied once,
+ * into a buffer of exactly its size, when its last byte arrives (the least any decoder that
+ * hands out one contiguous Buffer can do). Lengths are checked against the limits as soon as
+ * their 4 bytes are known, and memory grows only with the bytes received, never with a length a
+ * peer merely claims. After an error the decoder stays failed.
  */
 export class FrameDecoder {
   #state = State.GET_HEADER;
   #limits: FrameLimits;
-  // Partial field being assembled across chunks.
+  // Partial field being assembled across chunks: a buffer of the declared size (small fields)
+  // or the chunk views received so far (large fields).
   #partial: Buffer = EMPTY;
+  #pieces: Buffer[] = [];
   #partialFill = 0;
   #need = HEADER_SIZE;
   // Fields of the message being decoded.
@@ -88,13 +99,25 @@ export class FrameDecoder {
           off += this.#need;
         } else {
           const n = Math.min(this.#need - this.#partialFill, chunk.length - off);
-          this.#reserve(this.#partialFill + n);
-          chunk.copy(this.#partial, this.#partialFill, off, off + n);
+          if (this.#need <= COPY_UP_TO) {
+            if (this.#partialFill === 0) this.#partial = Buffer.allocUnsafe(this.#need);
+            chunk.copy(this.#partial, this.#partialFill, off, off + n);
+          } else {
+            const piece = chunk.subarray(off, off + n);
+            // A view keeps its whole chunk alive: copy a small piece of a much larger chunk, so
+            // the memory held stays in proportion to the bytes received.
+            this.#pieces.push(piece.buffer.byteLength > 2 * n + 4096 ? ownCopy(piece) : piece);
+          }
           this.#partialFill += n;
           off += n;
           if (this.#partialFill < this.#need) return;
-          field = this.#partial;
-          this.#partial = EMPTY;
+          if (this.#need <= COPY_UP_TO) {
+            field = this.#partial;
+            this.#partial = EMPTY;
+          } else {
+            field = Buffer.concat(this.#pieces, this.#need);
+            this.#pieces = [];
+          }
           this.#partialFill = 0;
         }
         this.#onField(field, onFrame);
@@ -105,17 +128,11 @@ export class FrameDecoder {
     }
   }
 
-  /**
-   * Makes room for `n` bytes of the field being assembled. The buffer grows with the bytes that
-   * actually arrived (doubling, at least 16 KiB), never straight to the declared length: a peer
-   * that announces a large frame and stalls holds only what it sent.
-   */
-  #reserve(n: number): void {
-    if (this.#partial.length >= n) return;
-    const size = this.#need <= GROW_FROM ? this.#need : Math.min(this.#need, Math.max(n, GROW_FROM, this.#partial.length * 2));
-    const grown = Buffer.allocUnsafe(size);
-    if (this.#partialFill > 0) this.#partial.copy(grown, 0, 0, this.#partialFill);
-    this.#partial = grown;
+  /** Memory the field being assembled keeps alive (its buffer, or the chunks behind its views). */
+  get retainedBytes(): number {
+    let n = this.#partial.length;
+    for (const p of this.#pieces) n += p.buffer.byteLength;
+    return n;
   }
 
   /** Bytes held for the message being received (the field being assembled plus its meta frame). */

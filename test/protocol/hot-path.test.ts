@@ -60,3 +60,49 @@ test('encodeFrames copies small payloads into one buffer and hands larger ones o
     assert.equal(f.headerBytes.length, HEADER_SIZE);
   }
 });
+
+test('a large payload that spans chunks is assembled once, exactly, from chunks of any size', () => {
+  const meta = Buffer.from('meta');
+  const payload = Buffer.alloc(300_000);
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 31 + 7) & 0xff;
+  const wire = Buffer.concat(encodeFrames(header(3), meta, payload));
+  for (const step of [1, 7, 4096, 65536, 100_000]) {
+    const frames: RawFrame[] = [];
+    const d = new FrameDecoder({ maxMetaFrame: 1024, maxPayloadFrame: 1 << 20 });
+    for (let off = 0; off < wire.length; off += step) {
+      // Fresh chunks, like the socket's (each its own exact buffer)
+      d.push(Buffer.from(wire.subarray(off, off + step)), (f) => frames.push(f));
+      if (frames.length === 0) assert.equal(d.bufferedBytes <= Math.min(off + step, wire.length), true);
+    }
+    assert.equal(frames.length, 1, `step ${step}`);
+    assert.ok(frames[0]!.payload.equals(payload), `step ${step}`);
+    assert.equal(frames[0]!.payload.length, payload.length);
+    assert.equal(d.midMessage, false);
+  }
+});
+
+test('a partial large payload holds about the bytes received, not the chunks they came in', () => {
+  const meta = Buffer.from('meta');
+  const wire = Buffer.concat(encodeFrames(header(3), meta, Buffer.alloc(200_000, 5)));
+  const d = new FrameDecoder({ maxMetaFrame: 1024, maxPayloadFrame: 1 << 20 });
+  const frames: RawFrame[] = [];
+  // Everything up to the payload, then 100 one-byte views of 64 KiB buffers.
+  const payloadStart = wire.length - 200_000;
+  d.push(wire.subarray(0, payloadStart), (f) => frames.push(f));
+  for (let i = 0; i < 100; i++) {
+    const big = Buffer.alloc(65536, 5);
+    d.push(big.subarray(0, 1), (f) => frames.push(f));
+  }
+  assert.equal(d.bufferedBytes, 100);
+  assert.equal(d.midMessage, true);
+  assert.ok(d.retainedBytes <= 100, `retains ${d.retainedBytes} B for 100 B received`);
+  // Views of chunks that are mostly the field are kept as they are (no copy).
+  const own = Buffer.alloc(50_000, 5);
+  d.push(own, (f) => frames.push(f));
+  assert.ok(d.retainedBytes >= 50_000 && d.retainedBytes <= 50_100);
+  // The rest completes the message with the right bytes.
+  d.push(wire.subarray(payloadStart + 50_100), (f) => frames.push(f));
+  assert.equal(frames.length, 1);
+  assert.ok(frames[0]!.payload.equals(Buffer.alloc(200_000, 5)));
+  assert.equal(d.retainedBytes, 0);
+});
