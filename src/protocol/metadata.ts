@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { ErrorCode, ProtocolError } from '../errors.js';
 import type { MessageFields } from '../message/message.js';
 import {
@@ -169,4 +170,101 @@ export function decodeMetadata(text: string): MetadataFields {
 
 function orNull(s: string): string | null {
   return s === '' ? null : intern(s);
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+/** [start, end) of each metadata line, filled by {@link lineBounds} (decoding is synchronous). */
+const bounds = new Int32Array(2 * METADATA_LINES);
+
+/** Fills {@link bounds}; false unless `b` has exactly 12 LF-separated lines (one final LF ignored). */
+function lineBounds(b: Buffer): boolean {
+  let start = 0;
+  for (let i = 0; i < METADATA_LINES - 1; i++) {
+    const lf = b.indexOf(LF, start);
+    if (lf < 0) return false;
+    bounds[2 * i] = start;
+    bounds[2 * i + 1] = lf;
+    start = lf + 1;
+  }
+  let end = b.length;
+  if (end > start && b[end - 1] === LF) end--;
+  const extra = b.indexOf(LF, start);
+  if (end === start || (extra >= 0 && extra < end)) return false; // an empty last line: the text path decides
+  bounds[2 * METADATA_LINES - 2] = start;
+  bounds[2 * METADATA_LINES - 1] = end;
+  return true;
+}
+
+/** Line `i` with bytes ≤ 0x20 trimmed from both ends (Java's String.trim), as a flat string. */
+function trimmedLine(b: Buffer, i: number): string {
+  let s = bounds[2 * i]!;
+  let e = bounds[2 * i + 1]!;
+  while (s < e && b[s]! <= 0x20) s++;
+  while (e > s && b[e - 1]! <= 0x20) e--;
+  return s === e ? '' : b.toString('latin1', s, e);
+}
+
+/** Line `i` as it is, as a flat string. */
+function rawLine(b: Buffer, i: number): string {
+  const s = bounds[2 * i]!;
+  const e = bounds[2 * i + 1]!;
+  return s === e ? '' : b.toString('latin1', s, e);
+}
+
+/** Line `i` as a small unsigned decimal code, or -1 when it is anything else. */
+function codeLine(b: Buffer, i: number): number {
+  const s = bounds[2 * i]!;
+  const e = bounds[2 * i + 1]!;
+  if (e - s < 1 || e - s > 4) return -1;
+  let n = 0;
+  for (let k = s; k < e; k++) {
+    const d = b[k]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Line `i` is exactly "1". */
+function flagLine(b: Buffer, i: number): boolean {
+  return bounds[2 * i + 1]! - bounds[2 * i]! === 1 && b[bounds[2 * i]!] === 0x31;
+}
+
+/**
+ * Parses the metadata frame body straight from its bytes. The common case (ASCII, LF line ends,
+ * exactly 12 lines, plain decimal codes, lengths in range, a valid id) is read field by field
+ * without building the whole text and slicing it, so every string is flat from the start and
+ * needs no copy; anything else goes to {@link decodeMetadata} on the UTF-8 text (`utf8`), so
+ * results and errors are exactly the same.
+ */
+export function decodeMetadataBytes(b: Buffer, utf8: (b: Buffer) => string): MetadataFields {
+  if (!isAscii(b) || b.includes(CR) || !lineBounds(b)) return decodeMetadata(utf8(b));
+  const type = messageTypeName(codeLine(b, 4));
+  const status = responseStatusName(codeLine(b, 5));
+  if (
+    type === undefined ||
+    status === undefined ||
+    bounds[19]! - bounds[18]! > MAX_MIMETYPE_LENGTH ||
+    bounds[21]! - bounds[20]! > MAX_CHARSET_LENGTH
+  ) {
+    return decodeMetadata(utf8(b));
+  }
+  const id = normaliseUuid(trimmedLine(b, 11));
+  if (id === undefined) return decodeMetadata(utf8(b));
+  const requestId = trimmedLine(b, 3);
+  return {
+    oneway: flagLine(b, 0),
+    durable: flagLine(b, 1),
+    subscriptionReply: flagLine(b, 2),
+    requestId: requestId === '' ? null : requestId,
+    type,
+    status,
+    queueName: orNull(trimmedLine(b, 6)),
+    replyToQueueName: orNull(trimmedLine(b, 7)),
+    topics: decodeTopics(rawLine(b, 8)),
+    mimetype: intern(rawLine(b, 9)),
+    charset: orNull(trimmedLine(b, 10)),
+    id,
+  };
 }
