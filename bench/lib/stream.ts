@@ -117,9 +117,10 @@ export async function runRoles(producer: RoleChild, consumers: readonly RoleChil
 /**
  * The raw baseline: a relay on 127.0.0.1 that waits for `consumers` connections, then pipes
  * everything the next connection (the producer) sends to all of them (with backpressure, so
- * nothing is dropped), then runs the producer and consumer children.
+ * nothing is dropped), then runs the producer and consumer children. With `rate` > 0 the
+ * producer writes at that many records per second (timer-paced) instead of as fast as it can.
  */
-export async function rawStream(count: number, consumers: number, recordSize: number): Promise<StreamFigures> {
+export async function rawStream(count: number, consumers: number, recordSize: number, rate = 0): Promise<StreamFigures> {
   const subs: Socket[] = [];
   let allSubscribed!: () => void;
   const subscribed = new Promise<void>((r) => (allSubscribed = r));
@@ -140,7 +141,7 @@ export async function rawStream(count: number, consumers: number, recordSize: nu
     await Promise.all(cons.map((c) => c.ready));
     // the relay must know every consumer before the producer connects
     await Promise.race([subscribed, new Promise((_, rej) => setTimeout(() => rej(new Error('raw consumers did not connect')), 10_000).unref())]);
-    const prod = roleChild(SELF, ['raw-producer', port, String(count), String(recordSize)]);
+    const prod = roleChild(SELF, ['raw-producer', port, String(count), String(recordSize), String(rate)]);
     return await runRoles(prod, cons, count);
   } finally {
     relay.close();
@@ -148,12 +149,18 @@ export async function rawStream(count: number, consumers: number, recordSize: nu
   }
 }
 
-async function rawProducer(port: number, count: number, size: number): Promise<void> {
+async function rawProducer(port: number, count: number, size: number, rate: number): Promise<void> {
   const s = netConnect({ port, host: '127.0.0.1', noDelay: true });
   await once(s, 'connect');
   await goSignal();
   const start = wallNow();
+  const t0 = performance.now();
   for (let i = 0; i < count; i++) {
+    if (rate > 0 && i >= Math.floor(((performance.now() - t0) / 1000) * rate) + 1) {
+      await new Promise((r) => setTimeout(r, 1)); // paced: wait for the next slot
+      i--;
+      continue;
+    }
     const b = Buffer.alloc(size);
     b.writeDoubleLE(wallNow(), 0);
     if (!s.write(b)) await once(s, 'drain');
@@ -185,11 +192,11 @@ async function rawConsumer(port: number, count: number, size: number): Promise<v
 }
 
 if (process.argv[1] === SELF) {
-  const [role, port, n, size] = process.argv.slice(2);
+  const [role, port, n, size, rate] = process.argv.slice(2);
   const recordSize = Number(size ?? 1000);
   const run =
     role === 'raw-producer'
-      ? rawProducer(Number(port), Number(n), recordSize)
+      ? rawProducer(Number(port), Number(n), recordSize, Number(rate ?? 0))
       : role === 'raw-consumer'
         ? rawConsumer(Number(port), Number(n), recordSize)
         : Promise.reject(new Error(`unknown role ${role}`));
