@@ -129,12 +129,34 @@ async function run(ctx: BenchContext): Promise<SectionResult> {
           missed.map((c) => `${c.transport}/${c.inFlight}/${formatSize(c.size)} ${fmtRatio(c.ratio)}`).join(', ') +
           '.',
   );
+  const unixVsTcp = unixAtLeastTcp(cells);
+  if (unixVsTcp.length > 0) {
+    const slower = unixVsTcp.filter((c) => !c.met);
+    parts.push(
+      'Unix ≥ TCP (issue 11, venice-ipc msgs/s of the same size and in-flight count): ' +
+        unixVsTcp.map((c) => `${c.inFlight}/${formatSize(c.size)} ${fmtRatio(c.ratio)}${c.met ? '' : ' ✗'}`).join(', ') +
+        (slower.length === 0 ? ' — met.' : ` — missed in ${slower.length} of ${unixVsTcp.length}.`),
+    );
+  }
   parts.push(
     `*Best of ${rounds} alternating rounds per cell, each ${seconds} s measured after ${warmupSeconds} s warm-up; ` +
       'server and client in separate processes; ' +
       'MB = MiB; latency is request → response at the client.*',
   );
-  return { markdown: parts.join('\n\n'), data: { seconds, warmupSeconds, rounds, cells } };
+  return { markdown: parts.join('\n\n'), data: { seconds, warmupSeconds, rounds, cells, unixVsTcp } };
+}
+
+/** Unix msgs/s ÷ TCP msgs/s (venice-ipc) of every size and in-flight count measured on both. */
+export function unixAtLeastTcp(cells: readonly Cell[]): { inFlight: number; size: number; ratio: number; met: boolean }[] {
+  const out: { inFlight: number; size: number; ratio: number; met: boolean }[] = [];
+  for (const u of cells) {
+    if (u.transport !== 'unix') continue;
+    const t = cells.find((c) => c.transport === 'tcp' && c.inFlight === u.inFlight && c.size === u.size);
+    if (t === undefined || t.venice.throughputMsgs <= 0) continue;
+    const ratio = u.venice.throughputMsgs / t.venice.throughputMsgs;
+    out.push({ inFlight: u.inFlight, size: u.size, ratio, met: ratio >= 1 });
+  }
+  return out;
 }
 
 /** The request/response section. */

@@ -11,7 +11,7 @@ import { createContext, type BenchContext, type BenchSection, type Measurement }
 import { section as durable } from '../../bench/sections/durable.js';
 import { section as pubsub } from '../../bench/sections/pubsub.js';
 import { section as queue } from '../../bench/sections/queue.js';
-import { section as requestResponse } from '../../bench/sections/request-response.js';
+import { section as requestResponse, unixAtLeastTcp, type Cell } from '../../bench/sections/request-response.js';
 import { section as security } from '../../bench/sections/security.js';
 
 const EXTRA: Record<string, string> = {
@@ -149,4 +149,18 @@ test('durable section: raw baselines, WAL, memory, durable and producer + consum
   assert.equal(data['acksBeforeSync'], 0);
   assert.match(markdown, /ratio to raw/);
   assert.match(markdown, /Issue 10 targets, a producer and a consumer process/);
+});
+
+test('request-response: Unix ≥ TCP is judged per size and in-flight count on venice msgs/s', () => {
+  const m = (rate: number): Measurement => ({ throughputMsgs: rate }) as Measurement;
+  const cell = (transport: 'tcp' | 'unix', inFlight: number, size: number, rate: number): Cell =>
+    ({ transport, inFlight, size, venice: m(rate), raw: m(1), ratio: rate, target: 0.8, met: true, veniceRounds: [], rawRounds: [] }) as Cell;
+  const r = unixAtLeastTcp([cell('tcp', 1, 5120, 100), cell('tcp', 16, 5120, 200), cell('unix', 1, 5120, 120), cell('unix', 16, 5120, 150), cell('unix', 1, 50, 9)]);
+  assert.deepEqual(
+    r.map((x) => [x.inFlight, x.size, Number(x.ratio.toFixed(2)), x.met]),
+    [
+      [1, 5120, 1.2, true],
+      [16, 5120, 0.75, false],
+    ],
+  );
 });
