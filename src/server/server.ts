@@ -199,10 +199,10 @@ class ServerImpl implements Server, ServerCore {
       socket.destroy(); // closed at once (Java leaves it hanging; WIRE §11)
       return;
     }
-    socket.on('error', () => undefined); // errors are reported by the session through 'close'
+    socket.on('error', ignore); // errors are reported by the session through 'close'
     this.stats.connectionsAccepted++;
     const guard = this.#hygiene.guard(socket);
-    const session = new ServerSession(this.#nextId++, socket, this, (s, err) => this.#sessionClosed(s, err), guard);
+    const session = new ServerSession(this.#nextId++, socket, this, this.#onSessionClosed, guard);
     this.sessions.add(session);
     this.stats.largestConnectionCount = Math.max(this.stats.largestConnectionCount, this.sessions.size);
     if (connectionOpenChannel.hasSubscribers) connectionOpenChannel.publish({ server: this.uri, connectionId: session.id, remote: session.remote });
@@ -216,6 +216,9 @@ class ServerImpl implements Server, ServerCore {
       connectionRefusedChannel.publish({ server: this.uri, remote, reason });
     }
   }
+
+  /** One callback for every session (not a closure per connection). */
+  readonly #onSessionClosed = (session: ServerSession, err: Error | undefined): void => this.#sessionClosed(session, err);
 
   #sessionClosed(session: ServerSession, err: Error | undefined): void {
     this.sessions.delete(session);
@@ -294,6 +297,8 @@ class ServerImpl implements Server, ServerCore {
     return clusterStatusOf(this);
   }
 }
+
+function ignore(): void {}
 
 function listenOn(server: NetServer, e: Endpoint): Promise<void> {
   return new Promise((resolve, reject) => {
