@@ -10,7 +10,7 @@ import { ERROR_QUEUE_CAPACITY } from './options.js';
 import { certificatePrincipal, isTlsSocket } from './tls.js';
 import { describeError } from './request.js';
 import { isRecordedError, textResponse } from './responses.js';
-import { redactPaths, redactResponse } from './redact.js';
+import { redactPaths } from './redact.js';
 
 /**
  * One client connection on the server: its state (SEMANTICS §1), and the request loop.
@@ -167,20 +167,33 @@ export class ServerSession implements SessionState, ConnectionHandlers {
       this.#finish(msg, result, start);
       return;
     }
-    const exclusive = EXCLUSIVE_TYPES.has(msg.type);
-    if (exclusive) {
-      this.#held = [];
-      this.connection.pauseReading('exclusive');
+    // One `then` per async request (no finally/catch chain: each link is a promise and closures).
+    if (!EXCLUSIVE_TYPES.has(msg.type)) {
+      result.then(
+        (res) => this.#settled(msg, res, start),
+        (err: unknown) => this.#settled(msg, this.#internalError(msg, err), start),
+      );
+      return;
     }
-    result
-      .then(
-        (res) => this.#finish(msg, res, start),
-        (err: unknown) => this.#finish(msg, this.#internalError(msg, err), start),
-      )
-      .finally(() => {
+    this.#held = [];
+    this.connection.pauseReading('exclusive');
+    result.then(
+      (res) => this.#settled(msg, res, start, true),
+      (err: unknown) => this.#settled(msg, this.#internalError(msg, err), start, true),
+    );
+  }
+
+  /** An async request finished; a failure here is a bug, which closes the connection rather than going unhandled. */
+  #settled(msg: Message, res: Message | null, start: number, exclusive = false): void {
+    try {
+      try {
+        this.#finish(msg, res, start);
+      } finally {
         if (exclusive) this.#release();
-      })
-      .catch((err: unknown) => this.connection.destroy(toError(err))); // a bug; never leave it unhandled
+      }
+    } catch (err) {
+      this.connection.destroy(toError(err));
+    }
   }
 
   /** The exclusive request finished: process what waited for it, in order. */
@@ -236,7 +249,7 @@ export class ServerSession implements SessionState, ConnectionHandlers {
       this.connection.send(textResponse(req, 'HANDLER_ERROR', text));
       return;
     }
-    this.connection.send(redactResponse(res)); // no server file paths in answers
+    this.connection.send(res); // server-built answers are redacted as built (responses.ts)
   }
 
   /** Ends the pre-handshake limits once CLIENT_CONFIG, key exchange and login (as required) are done. */
