@@ -199,7 +199,8 @@ class ServerImpl implements Server, ServerCore {
       socket.destroy(); // closed at once (Java leaves it hanging; WIRE §11)
       return;
     }
-    socket.on('error', ignore); // errors are reported by the session through 'close'
+    // No 'error' listener of our own: the session's Connection adds one at once and reports
+    // errors through 'close'.
     this.stats.connectionsAccepted++;
     const guard = this.#hygiene.guard(socket);
     const session = new ServerSession(this.#nextId++, socket, this, this.#onSessionClosed, guard);
@@ -297,8 +298,6 @@ class ServerImpl implements Server, ServerCore {
     return clusterStatusOf(this);
   }
 }
-
-function ignore(): void {}
 
 function listenOn(server: NetServer, e: Endpoint): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -54,6 +54,23 @@ const PAUSE_BITS: Readonly<Record<PauseReason, number>> = { inflight: 1, exclusi
 const kConnection = Symbol('venice-ipc:connection');
 type OwnedSocket = Socket & { [kConnection]?: Connection };
 
+/**
+ * Frame limits are a handful of distinct values per process (one server's settings, before and
+ * after the handshake): connections share the objects instead of keeping one each.
+ */
+const limitsCache = new Map<string, FrameLimits>();
+const LIMITS_CACHE_MAX = 64;
+
+function sharedLimits(maxMetaFrame: number, maxPayloadFrame: number): FrameLimits {
+  const key = `${maxMetaFrame}/${maxPayloadFrame}`;
+  let l = limitsCache.get(key);
+  if (l === undefined) {
+    l = Object.freeze({ maxMetaFrame, maxPayloadFrame });
+    if (limitsCache.size < LIMITS_CACHE_MAX) limitsCache.set(key, l);
+  }
+  return l;
+}
+
 /** A queued outbound message: its buffers (or their promise while compressing) and its callback. */
 interface OutItem {
   readonly bufs: Buffer[] | Promise<Buffer[]>;
@@ -156,8 +173,7 @@ export class Connection {
   #limits(): FrameLimits {
     const l = this.codec.frameLimits();
     const cap = this.#frameCap;
-    if (cap === undefined) return l;
-    return { maxMetaFrame: Math.min(cap, l.maxMetaFrame), maxPayloadFrame: Math.min(cap, l.maxPayloadFrame) };
+    return sharedLimits(cap === undefined ? l.maxMetaFrame : Math.min(cap, l.maxMetaFrame), cap === undefined ? l.maxPayloadFrame : Math.min(cap, l.maxPayloadFrame));
   }
 
   /** Stops reading for `reason` until {@link resumeReading} with the same reason. */
