@@ -1,8 +1,8 @@
 /**
  * Child process of the idle-rss section: `node --expose-gc dist/bench/idle-rss-server.js <venice|raw>`.
  * Listens on 127.0.0.1 (ephemeral port), prints `listening on <uri>`, then answers every stdin
- * line `rss` with `rss <bytes> <open connections>` after a full garbage collection. Exits when
- * stdin closes.
+ * line `rss` with `rss <bytes> <open connections> <V8 heap used bytes>` after a full garbage
+ * collection. Exits when stdin closes.
  */
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -12,11 +12,13 @@ async function main(): Promise<void> {
   const kind = process.argv[2];
   if (kind !== 'venice' && kind !== 'raw') throw new Error('usage: idle-rss-server.js <venice|raw>');
   let open = 0;
+  let count = (): number => open;
   let stop: () => Promise<void>;
   if (kind === 'venice') {
     const server = await createServer({ uri: 'af-inet://127.0.0.1:0', maxConnections: 10_000 });
     process.stdout.write(`listening on ${server.uri}\n`);
     stop = () => server.close();
+    count = () => server.connectionCount;
   } else {
     // An idle raw server keeps what a length-prefixed echo would: the socket and a read buffer.
     const sockets = new Set<Socket>();
@@ -44,7 +46,8 @@ async function main(): Promise<void> {
     if (line.trim() !== 'rss') continue;
     gc?.();
     gc?.();
-    process.stdout.write(`rss ${process.memoryUsage().rss} ${open}\n`);
+    const m = process.memoryUsage();
+    process.stdout.write(`rss ${m.rss} ${count()} ${m.heapUsed}\n`);
   }
   await Promise.race([stop(), new Promise((r) => setTimeout(r, 2000).unref())]);
   process.exit(0);

@@ -1,7 +1,8 @@
 /**
- * Memory per idle connection (issue 11): a server child holds N idle connections; its RSS after
- * a full GC, before and after they opened, divided by N, next to a raw `node:net` server in the
- * same run. Venice connections are real clients (handshake done); raw ones are plain sockets.
+ * Memory per idle connection (issue 11): a server child holds N idle connections; its RSS (and
+ * V8 heap used) after a full GC, before and after they opened, divided by N, next to a raw
+ * `node:net` server in the same run. Venice connections are real clients (handshake done); raw
+ * ones are plain sockets. `--set idle-warmup=N` opens and closes N connections first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect as netConnect, type Socket } from 'node:net';
@@ -18,7 +19,7 @@ const TARGET = 1.5;
 interface Child {
   readonly proc: ChildProcess;
   readonly uri: string;
-  rss(): Promise<{ rss: number; open: number }>;
+  rss(): Promise<{ rss: number; open: number; heap: number }>;
   stop(): Promise<void>;
 }
 
@@ -39,8 +40,8 @@ async function startChild(kind: 'venice' | 'raw'): Promise<Child> {
     uri: m[1]!,
     async rss() {
       proc.stdin?.write('rss\n');
-      const [, rss, open] = (await next()).split(' ');
-      return { rss: Number(rss), open: Number(open) };
+      const [, rss, open, heap] = (await next()).split(' ');
+      return { rss: Number(rss), open: Number(open), heap: Number(heap) };
     },
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
@@ -57,13 +58,15 @@ function portOf(uri: string): number {
   return Number(/:(\d+)$/.exec(uri)?.[1] ?? 0);
 }
 
-/** Opens `n` connections of the kind, waits until the child counts them (raw) or the handshakes are done (venice). */
-async function measure(kind: 'venice' | 'raw', n: number): Promise<{ perConn: number; before: number; after: number }> {
-  const child = await startChild(kind);
+/** Opens `n` connections of the kind to the child; returns what closes them. */
+async function openConnections(kind: 'venice' | 'raw', child: Child, n: number): Promise<() => void> {
   const clients: Client[] = [];
   const sockets: Socket[] = [];
+  const closeAll = (): void => {
+    for (const c of clients) c.destroy();
+    for (const s of sockets) s.destroy();
+  };
   try {
-    const before = (await child.rss()).rss;
     if (kind === 'venice') {
       for (let i = 0; i < n; i += 50) {
         const batch = await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => connect({ uri: child.uri })));
@@ -77,14 +80,45 @@ async function measure(kind: 'venice' | 'raw', n: number): Promise<{ perConn: nu
           s.once('error', reject);
         }));
       }
-      const deadline = Date.now() + 10_000;
-      while ((await child.rss()).open < n) if (Date.now() > deadline) throw new Error('raw child did not see every connection');
     }
-    const after = (await child.rss()).rss;
-    return { perConn: (after - before) / n, before, after };
+  } catch (err) {
+    closeAll();
+    throw err;
+  }
+  return closeAll;
+}
+
+/** Polls the child until it counts `n` open connections (bounded). */
+async function untilOpen(child: Child, n: number): Promise<{ rss: number; open: number; heap: number }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const r = await child.rss();
+    if (r.open === n) return r;
+    if (Date.now() > deadline) throw new Error(`the child counts ${r.open} connections, not ${n}`);
+  }
+}
+
+/**
+ * Opens `n` connections of the kind (venice ones complete their handshake) and measures the
+ * child before and after. With `warmup` > 0, that many connections are opened and closed first,
+ * so that one-time costs (code compiled for the first connections) are not counted per connection.
+ */
+async function measure(kind: 'venice' | 'raw', n: number, warmup: number): Promise<{ perConn: number; before: number; after: number; heapPerConn: number }> {
+  const child = await startChild(kind);
+  let closeAll = (): void => undefined;
+  try {
+    if (warmup > 0) {
+      (await openConnections(kind, child, warmup))();
+      await untilOpen(child, 0);
+    }
+    const first = await child.rss();
+    const before = first.rss;
+    closeAll = await openConnections(kind, child, n);
+    const last = await untilOpen(child, n);
+    const after = last.rss;
+    return { perConn: (after - before) / n, before, after, heapPerConn: (last.heap - first.heap) / n };
   } finally {
-    for (const c of clients) c.destroy();
-    for (const s of sockets) s.destroy();
+    closeAll();
     await child.stop();
   }
 }
@@ -92,27 +126,28 @@ async function measure(kind: 'venice' | 'raw', n: number): Promise<{ perConn: nu
 async function run(ctx: BenchContext): Promise<SectionResult> {
   const { quick, extra } = ctx.settings;
   const n = Number(extra.get('idle-connections') ?? (quick ? 200 : 1000));
-  ctx.progress(`idle-rss: ${n} idle connections, raw then venice`);
-  const raw = await measure('raw', n);
-  const venice = await measure('venice', n);
+  const warmup = Number(extra.get('idle-warmup') ?? 0);
+  ctx.progress(`idle-rss: ${n} idle connections (after ${warmup} opened and closed), raw then venice`);
+  const raw = await measure('raw', n, warmup);
+  const venice = await measure('venice', n, warmup);
   const ratio = raw.perConn > 0 ? venice.perConn / raw.perConn : 0;
   const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
   const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
   const table = markdownTable(
-    ['server', 'RSS before', `RSS with ${n} idle connections`, 'per connection', 'ratio to raw'],
+    ['server', 'RSS before', `RSS with ${n} idle connections`, 'per connection', 'ratio to raw', 'V8 heap used per connection'],
     [
-      ['raw `node:net`', mib(raw.before), mib(raw.after), kib(raw.perConn), '1.00×'],
-      ['venice-ipc (handshake done)', mib(venice.before), mib(venice.after), kib(venice.perConn), `**${fmtRatio(ratio)}**`],
+      ['raw `node:net`', mib(raw.before), mib(raw.after), kib(raw.perConn), '1.00×', kib(raw.heapPerConn)],
+      ['venice-ipc (handshake done)', mib(venice.before), mib(venice.after), kib(venice.perConn), `**${fmtRatio(ratio)}**`, kib(venice.heapPerConn)],
     ],
-    ['l', 'r', 'r', 'r', 'r'],
+    ['l', 'r', 'r', 'r', 'r', 'r'],
   );
   const met = ratio <= TARGET;
   const markdown = [
     table,
     `Target (issue 11) ≤ ${fmtRatio(TARGET)} the raw server's RSS per idle connection: ${fmtRatio(ratio)} — ${met ? 'met' : 'missed ✗'}.`,
-    '*Server in a child process (`--expose-gc`, RSS after two full collections), connections from the orchestrator on loopback; one run each, raw first.*',
+    `*Server in a child process (\`--expose-gc\`, RSS and heap after two full collections), connections from the orchestrator on loopback; ${warmup > 0 ? `${warmup} connections opened and closed before the first figure (one-time costs not counted)` : 'the first connections\' one-time costs (compiled code) included, as before; `--set idle-warmup=N` opens and closes N first'}; one run each, raw first. Most of the RSS step is V8's young generation growing while the connections open (the heap column is what they keep).*`,
   ].join('\n\n');
-  return { markdown, data: { n, raw, venice, ratio, target: TARGET, met } };
+  return { markdown, data: { n, warmup, raw, venice, ratio, target: TARGET, met } };
 }
 
 /** The idle-rss section. */

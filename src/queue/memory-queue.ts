@@ -1,7 +1,6 @@
 import { debuglog } from 'node:util';
 import { ErrorCode, QueueError } from '../errors.js';
 import type { Message } from '../message/message.js';
-import { onAbort } from '../util/abort.js';
 import { Deque } from './deque.js';
 import { MinHeap } from './heap.js';
 import { deliverAtOf } from './markers.js';
@@ -64,26 +63,30 @@ interface Lease {
   timer: unknown;
 }
 
-interface PollWaiter {
-  readonly resolve: (o: PollOutcome | Promise<PollOutcome>) => void;
+/** Shared by both kinds of waiter: its signal, its timeout timer, its place in its list. */
+interface Waiter<Self> {
   readonly signal: AbortSignal | undefined;
-  readonly onExpired: ExpiredCallback | undefined;
-  readonly lease: LeaseRequest | undefined;
-  cleanup(): void;
+  timer: NodeJS.Timeout | undefined;
+  node: WaitNode<Self> | undefined;
 }
 
-interface OfferWaiter {
+interface PollWaiter extends Waiter<PollWaiter> {
+  readonly resolve: (o: PollOutcome | Promise<PollOutcome>) => void;
+  readonly onExpired: ExpiredCallback | undefined;
+  readonly lease: LeaseRequest | undefined;
+}
+
+interface OfferWaiter extends Waiter<OfferWaiter> {
   readonly entry: Entry;
   readonly resolve: (o: OfferOutcome | Promise<OfferOutcome>) => void;
-  cleanup(): void;
 }
 
 /**
  * The in-memory queue store for every kind (bounded, circular, temporary), optionally with a
  * {@link QueueJournal} for durability, with leases (at-least-once), delayed messages, dead
  * letters and byte limits. Waiting is event-driven: each waiting offer or poll holds one timer
- * and one abort listener, and is served FIFO by {@link #pump} whenever a message or a free
- * slot appears.
+ * (one abort listener per signal and queue interrupts a connection's waiters), and is served
+ * FIFO by {@link #pump} whenever a message or a free slot appears.
  *
  * Order: every message has a place (`seq`); visible messages are the tail of offers
  * (`#items`, in order) plus messages that came back (`#returned`, a heap by place). A poll
@@ -110,6 +113,11 @@ class MemoryQueue implements QueueStore {
   readonly #leases = new Map<string, Lease>();
   readonly #polls = new WaitList<PollWaiter>();
   readonly #offers = new WaitList<OfferWaiter>();
+  /**
+   * Signals this queue listens to: ONE abort listener per signal (a connection's), which
+   * interrupts that signal's waiters, instead of a listener added and removed per wait.
+   */
+  readonly #watched = new WeakSet<AbortSignal>();
   /** Slots held by offers whose journal append, or requeues whose journal restore, is still running. */
   #reserved = 0;
   /** Messages being moved to the dead-letter queue (still counted here). */
@@ -224,24 +232,41 @@ class MemoryQueue implements QueueStore {
     if (this.type === 'CIRCULAR') return this.#offerCircular(entry);
     if (this.#offers.length === 0 && this.#hasRoom(entry.bytes)) return this.#accept(entry);
     if (!(timeoutMs > 0)) return 'full';
+    this.#watch(signal);
     return new Promise<OfferOutcome>((resolve) => {
-      const waiter: OfferWaiter = { entry, resolve, cleanup: () => undefined };
-      const node = this.#offers.push(waiter);
-      const timer = setTimeout(() => {
-        this.#offers.remove(node);
-        removeAbort();
-        resolve('full');
-      }, Math.min(timeoutMs, MAX_WAIT_MS));
-      const removeAbort = onAbort(signal, () => {
-        this.#offers.remove(node);
-        clearTimeout(timer);
-        resolve('interrupted');
-      });
-      waiter.cleanup = () => {
-        clearTimeout(timer);
-        removeAbort();
-      };
+      const waiter: OfferWaiter = { entry, resolve, signal, timer: undefined, node: undefined };
+      waiter.node = this.#offers.push(waiter);
+      waiter.timer = setTimeout(this.#offerTimedOut, Math.min(timeoutMs, MAX_WAIT_MS), waiter);
     });
+  }
+
+  readonly #offerTimedOut = (w: OfferWaiter): void => {
+    this.#offers.remove(w.node as WaitNode<OfferWaiter>);
+    w.resolve('full');
+  };
+
+  readonly #pollTimedOut = (w: PollWaiter): void => {
+    this.#polls.remove(w.node as WaitNode<PollWaiter>);
+    w.resolve(EMPTY);
+  };
+
+  /** Listens (once per signal) for `signal` to abort, then interrupts its waiters. */
+  #watch(signal: AbortSignal | undefined): void {
+    if (signal === undefined || this.#watched.has(signal)) return;
+    this.#watched.add(signal);
+    signal.addEventListener('abort', () => this.#interrupt(signal), { once: true });
+  }
+
+  #interrupt(signal: AbortSignal): void {
+    const mine = (w: { readonly signal: AbortSignal | undefined }): boolean => w.signal === signal;
+    for (const w of this.#polls.removeWhere(mine)) {
+      clearTimeout(w.timer);
+      w.resolve(INTERRUPTED);
+    }
+    for (const w of this.#offers.removeWhere(mine)) {
+      clearTimeout(w.timer);
+      w.resolve('interrupted');
+    }
   }
 
   poll(timeoutMs: number, signal?: AbortSignal, onExpired?: ExpiredCallback): PollOutcome | Promise<PollOutcome> {
@@ -297,7 +322,13 @@ class MemoryQueue implements QueueStore {
     const now = this.#clock.now();
     const expired = (e: Entry): boolean => e.msg.isExpired(now);
     let gone: Entry[] = [];
-    if ([...this.#items].some(expired)) {
+    let any = false;
+    for (const e of this.#items) {
+      if (!expired(e)) continue;
+      any = true;
+      break;
+    }
+    if (any) {
       const all = [...this.#items];
       this.#items.clear();
       for (const e of all) (expired(e) ? gone : this.#items).push(e);
@@ -387,11 +418,11 @@ class MemoryQueue implements QueueStore {
     this.#closed = true;
     this.#dropAll();
     for (const w of this.#polls.drain()) {
-      w.cleanup();
+      clearTimeout(w.timer);
       w.resolve(CLOSED);
     }
     for (const w of this.#offers.drain()) {
-      w.cleanup();
+      clearTimeout(w.timer);
       w.resolve('closed');
     }
   }
@@ -501,23 +532,11 @@ class MemoryQueue implements QueueStore {
       return out;
     }
     if (!(timeoutMs > 0) || this.type === 'CIRCULAR') return EMPTY;
+    this.#watch(signal);
     return new Promise<PollOutcome>((resolve) => {
-      const waiter: PollWaiter = { resolve, signal, onExpired, lease, cleanup: () => undefined };
-      const node: WaitNode<PollWaiter> = this.#polls.push(waiter);
-      const timer = setTimeout(() => {
-        this.#polls.remove(node);
-        removeAbort();
-        resolve(EMPTY);
-      }, Math.min(timeoutMs, MAX_WAIT_MS));
-      const removeAbort = onAbort(signal, () => {
-        this.#polls.remove(node);
-        clearTimeout(timer);
-        resolve(INTERRUPTED);
-      });
-      waiter.cleanup = () => {
-        clearTimeout(timer);
-        removeAbort();
-      };
+      const waiter: PollWaiter = { resolve, signal, onExpired, lease, timer: undefined, node: undefined };
+      waiter.node = this.#polls.push(waiter);
+      waiter.timer = setTimeout(this.#pollTimedOut, Math.min(timeoutMs, MAX_WAIT_MS), waiter);
     });
   }
 
@@ -714,21 +733,21 @@ class MemoryQueue implements QueueStore {
         this.#again = false;
         for (let w = this.#offers.peek(); w !== undefined && this.#hasRoom(w.entry.bytes); w = this.#offers.peek()) {
           this.#offers.shift();
-          w.cleanup();
+          clearTimeout(w.timer);
           w.resolve(this.#acceptSafely(w.entry));
         }
         while (this.#polls.length > 0 && this.#visible() > 0 && this.#restoring === undefined) {
           const w = this.#polls.peek() as PollWaiter;
           if (w.signal?.aborted === true) {
-            this.#polls.shift(); // its abort listener normally removed it already
-            w.cleanup();
+            this.#polls.shift(); // the abort listener normally removed it already
+            clearTimeout(w.timer);
             w.resolve(INTERRUPTED);
             continue;
           }
           const e = this.#takeLive(w.onExpired);
           if (e === undefined) break;
           this.#polls.shift();
-          w.cleanup();
+          clearTimeout(w.timer);
           w.resolve(this.#handOutSafely(e, w.lease));
           this.#again = true; // a slot may be free
         }

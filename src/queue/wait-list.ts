@@ -57,6 +57,20 @@ export class WaitList<T> {
     this.#length--;
   }
 
+  /** Removes and returns the waiters for which `pred` holds, oldest first. */
+  removeWhere(pred: (value: T) => boolean): T[] {
+    const out: T[] = [];
+    for (let n = this.#head; n !== undefined; ) {
+      const next = n.next;
+      if (pred(n.value)) {
+        this.remove(n);
+        out.push(n.value);
+      }
+      n = next;
+    }
+    return out;
+  }
+
   /** Removes and returns every waiter, oldest first. */
   drain(): T[] {
     const out: T[] = [];

@@ -1,7 +1,7 @@
 import { ErrorCode } from '../errors.js';
 import { headerOutOfRange, type Message } from '../message/message.js';
 import type { MessageTypeName } from '../protocol/codes.js';
-import type { DispatchResult, RequestContext, RequestHandler, ServerCore } from './core.js';
+import type { DispatchResult, RequestContext, RequestHandler, ServerCore, ServerFeature } from './core.js';
 import { handleClientConfig } from './handshake.js';
 import { idempotencyOf } from './idempotency.js';
 import { handleRequest } from './request.js';
@@ -28,12 +28,41 @@ const CORE_HANDLERS: Partial<Record<MessageTypeName, RequestHandler>> = {
   NULL: (_ctx, msg) => textResponse(msg, 'BAD_REQUEST', `Invalid request type: ${msg.type}`),
 };
 
-function handlerFor(server: ServerCore, type: MessageTypeName): RequestHandler | undefined {
+/**
+ * What dispatch needs of the features, looked up once instead of per request: the features
+ * with a gate, in order, and the handler of each request type met so far. Features are
+ * installed when the server starts (tests add some later), so the table is rebuilt whenever
+ * their number changes.
+ */
+interface Routes {
+  readonly featureCount: number;
+  readonly gated: readonly ServerFeature[];
+  readonly handlers: Map<MessageTypeName, RequestHandler | undefined>;
+}
+
+const routeTables = new WeakMap<ServerCore, Routes>();
+
+function routesOf(server: ServerCore): Routes {
+  const r = routeTables.get(server);
+  if (r !== undefined && r.featureCount === server.features.size) return r;
+  const gated: ServerFeature[] = [];
+  for (const f of server.features.values()) if (f.gate !== undefined) gated.push(f);
+  const fresh: Routes = { featureCount: server.features.size, gated, handlers: new Map() };
+  routeTables.set(server, fresh);
+  return fresh;
+}
+
+function handlerFor(server: ServerCore, routes: Routes, type: MessageTypeName): RequestHandler | undefined {
+  const known = routes.handlers.get(type);
+  if (known !== undefined || routes.handlers.has(type)) return known;
+  let h: RequestHandler | undefined;
   for (const f of server.features.values()) {
-    const h = f.handlers?.[type];
-    if (h !== undefined) return h;
+    h = f.handlers?.[type];
+    if (h !== undefined) break;
   }
-  return CORE_HANDLERS[type];
+  h ??= CORE_HANDLERS[type];
+  routes.handlers.set(type, h);
+  return h;
 }
 
 /**
@@ -59,12 +88,13 @@ export function dispatch(ctx: RequestContext, msg: Message): DispatchResult {
     }
     return textResponse(msg, 'BAD_REQUEST', `The message (${msg.data.length} bytes) is too large! The limit is at ${max} bytes.`);
   }
-  for (const f of server.features.values()) {
-    if (f.gate === undefined) continue;
-    const r = f.gate(ctx, msg);
+  const routes = routesOf(server);
+  const gated = routes.gated;
+  for (let i = 0; i < gated.length; i++) {
+    const r = (gated[i] as ServerFeature).gate?.(ctx, msg);
     if (r !== undefined) return r;
   }
-  const handler = handlerFor(server, msg.type);
+  const handler = handlerFor(server, routes, msg.type);
   if (handler === undefined) {
     return textResponse(msg, 'BAD_REQUEST', `Request type ${msg.type} is not supported by this server`);
   }

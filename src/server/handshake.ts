@@ -2,7 +2,7 @@ import type { Message } from '../message/message.js';
 import type { DispatchResult, RequestContext } from './core.js';
 import { jsonResponse, textResponse } from './responses.js';
 
-const ACK_MODES = new Set(['NO_ACKNOWLEDGE', 'AUTO_ACKNOWLEDGE', 'CLIENT_ACKNOWLEDGE']);
+const ACK_MODES = new Map(['NO_ACKNOWLEDGE', 'AUTO_ACKNOWLEDGE', 'CLIENT_ACKNOWLEDGE'].map((m) => [m, m]));
 
 /** The CLIENT_CONFIG answer members (WIRE §8.2), all JSON integers/booleans. */
 export function clientConfigPayload(ctx: RequestContext): Record<string, number | boolean> {
@@ -30,9 +30,10 @@ export function handleClientConfig(ctx: RequestContext, msg: Message): DispatchR
   } catch {
     ackMode = undefined;
   }
-  if (typeof ackMode !== 'string' || !ACK_MODES.has(ackMode)) {
+  const known = typeof ackMode === 'string' ? ACK_MODES.get(ackMode) : undefined;
+  if (known === undefined) {
     return textResponse(msg, 'HANDLER_ERROR', 'Failed to handle request of type CLIENT_CONFIG!\nInvalid or missing ackMode');
   }
-  ctx.session.ackMode = ackMode;
+  ctx.session.ackMode = known; // the shared constant, not the string just parsed (kept per connection)
   return jsonResponse(msg, 'OK', clientConfigPayload(ctx));
 }

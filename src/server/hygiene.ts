@@ -5,10 +5,12 @@
  * received messages.
  */
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { ConnectionError, ErrorCode, type IpcError } from '../errors.js';
 import type { Connection, InputObserver } from '../transport/connection.js';
 import { isAllowed, type SecuritySettings } from './security-options.js';
 import type { ConnectionRefusalReason } from '../util/diagnostics.js';
+import { DeadlineLink, DeadlineList } from '../util/deadlines.js';
 
 /** Why {@link ConnectionHygiene.admit} refused a socket. */
 export interface Refusal {
@@ -37,10 +39,21 @@ export class ConnectionHygiene {
   readonly #guards = new Set<SessionGuard>();
   /** Bytes held in partly received messages, over all connections. */
   heldBytes = 0;
+  /**
+   * The handshake, idle and frame deadlines of every connection: one timer each for the whole
+   * server, not one per connection (issue 11: memory per idle connection). Undefined when off.
+   */
+  readonly handshakeDeadlines: DeadlineList<SessionGuard> | undefined;
+  readonly idleDeadlines: DeadlineList<SessionGuard> | undefined;
+  readonly frameDeadlines: DeadlineList<SessionGuard> | undefined;
 
   constructor(settings: SecuritySettings, maxConnections: number) {
     this.settings = settings;
     this.#maxConnections = maxConnections;
+    const s = settings;
+    this.handshakeDeadlines = s.handshakeTimeout > 0 ? new DeadlineList(s.handshakeTimeout, (g) => g.handshakeDue()) : undefined;
+    this.idleDeadlines = s.idleTimeout > 0 ? new DeadlineList(s.idleTimeout, (g) => g.idleDue()) : undefined;
+    this.frameDeadlines = s.frameTimeout > 0 ? new DeadlineList(s.frameTimeout, (g) => g.frameDue()) : undefined;
   }
 
   /**
@@ -67,7 +80,7 @@ export class ConnectionHygiene {
 
   /** The oldest connection still in its handshake, else the one idle longest (if idle enough). */
   #pickVictim(): SessionGuard | undefined {
-    const now = Date.now();
+    const now = performance.now();
     let unauth: SessionGuard | undefined;
     let idle: SessionGuard | undefined;
     for (const g of this.#guards) {
@@ -106,27 +119,37 @@ export class ConnectionHygiene {
   }
 }
 
-/** Per-connection deadlines and budget accounting; the connection's {@link InputObserver}. */
+/**
+ * Per-connection deadlines and budget accounting; the connection's {@link InputObserver}. The
+ * deadlines are links in the server-wide lists of {@link ConnectionHygiene} (no timer of its own).
+ */
 export class SessionGuard implements InputObserver {
   readonly address: string;
-  readonly openedAt = Date.now();
-  lastActivity = Date.now();
+  /** `performance.now()` when the connection was accepted. */
+  readonly openedAt: number;
+  /** `performance.now()` when the connection last sent a byte. */
+  lastActivity: number;
   handshakeDone = false;
   evicted = false;
   readonly #hygiene: ConnectionHygiene;
   #session: GuardedSession | undefined;
   #held = 0;
-  #handshakeTimer: NodeJS.Timeout | undefined;
-  #idleTimer: NodeJS.Timeout | undefined;
-  #frameTimer: NodeJS.Timeout | undefined;
+  /** Place in the idle deadline list (the guard's only long-lived link). */
+  #idle: DeadlineLink<SessionGuard> | undefined;
+  /** Place in the handshake deadline list, until the handshake is done. */
+  #handshake: DeadlineLink<SessionGuard> | undefined;
+  /** Place in the frame deadline list, created when a message first spans chunks. */
+  #frame: DeadlineLink<SessionGuard> | undefined;
   #closed = false;
 
   constructor(hygiene: ConnectionHygiene, address: string) {
     this.#hygiene = hygiene;
     this.address = address;
+    this.openedAt = performance.now();
+    this.lastActivity = this.openedAt;
   }
 
-  /** Ms since the connection last sent a byte. */
+  /** Ms since the connection last sent a byte (`now` from `performance.now()`). */
   idleFor(now: number): number {
     return now - this.lastActivity;
   }
@@ -139,32 +162,42 @@ export class SessionGuard implements InputObserver {
   /** Starts the deadlines for `session`. */
   attach(session: GuardedSession): void {
     this.#session = session;
-    const s = this.#hygiene.settings;
-    if (s.handshakeTimeout > 0) {
-      this.#handshakeTimer = setTimeout(() => {
-        this.#fail(ErrorCode.HANDSHAKE_TIMEOUT, `The handshake did not complete within ${s.handshakeTimeout} ms`);
-      }, s.handshakeTimeout).unref();
-    }
-    if (s.idleTimeout > 0) this.#armIdle(s.idleTimeout);
+    const h = this.#hygiene;
+    const now = this.openedAt;
+    if (h.handshakeDeadlines !== undefined) h.handshakeDeadlines.arm((this.#handshake = new DeadlineLink(this)), now);
+    if (h.idleDeadlines !== undefined) h.idleDeadlines.arm((this.#idle = new DeadlineLink(this)), now);
   }
 
-  #armIdle(ms: number): void {
-    this.#idleTimer = setTimeout(() => {
-      const limit = this.#hygiene.settings.idleTimeout;
-      const idle = this.idleFor(Date.now());
-      if (idle >= limit && !this.busy) {
-        this.#fail(ErrorCode.IDLE_TIMEOUT, `No frame for ${limit} ms`);
-        return;
-      }
-      this.#armIdle(this.busy ? limit : Math.max(1, limit - idle));
-    }, ms).unref();
+  /** The handshake deadline passed (called by the server-wide list). */
+  handshakeDue(): void {
+    this.#fail(ErrorCode.HANDSHAKE_TIMEOUT, `The handshake did not complete within ${this.#hygiene.settings.handshakeTimeout} ms`);
+  }
+
+  /**
+   * No byte arrived for `idleTimeout` (the link is re-armed on every chunk): closes the
+   * connection, unless a request of it is in progress; then it is checked again a full
+   * `idleTimeout` later.
+   */
+  idleDue(): void {
+    if (this.#closed) return;
+    if (!this.busy) {
+      this.#fail(ErrorCode.IDLE_TIMEOUT, `No frame for ${this.#hygiene.settings.idleTimeout} ms`);
+      return;
+    }
+    this.#hygiene.idleDeadlines?.arm(this.#idle as DeadlineLink<SessionGuard>);
+  }
+
+  /** A message that began to arrive did not complete within `frameTimeout`. */
+  frameDue(): void {
+    this.#fail(ErrorCode.FRAME_TIMEOUT, `A message did not arrive completely within ${this.#hygiene.settings.frameTimeout} ms`);
   }
 
   /** CLIENT_CONFIG, key exchange and login (as required) are done: the pre-handshake limits end. */
   completeHandshake(): void {
     if (this.handshakeDone) return;
     this.handshakeDone = true;
-    clearTimeout(this.#handshakeTimer);
+    if (this.#handshake !== undefined) this.#hygiene.handshakeDeadlines?.cancel(this.#handshake);
+    this.#handshake = undefined;
     this.#session?.connection.setFrameCap(undefined);
   }
 
@@ -176,39 +209,39 @@ export class SessionGuard implements InputObserver {
 
   afterChunk(heldBytes: number, midFrame: boolean, frames: number): void {
     if (this.#closed) return;
-    this.lastActivity = Date.now();
+    const h = this.#hygiene;
+    const now = performance.now();
+    this.lastActivity = now;
+    if (this.#idle !== undefined) h.idleDeadlines?.arm(this.#idle, now);
     const delta = heldBytes - this.#held;
     this.#held = heldBytes;
-    this.#hygiene.heldBytes += delta;
-    const s = this.#hygiene.settings;
-    if (delta > 0 && this.#hygiene.heldBytes > s.maxPendingBytes) {
+    h.heldBytes += delta;
+    const s = h.settings;
+    if (delta > 0 && h.heldBytes > s.maxPendingBytes) {
       this.#fail(ErrorCode.INPUT_BUDGET, `The server's budget of ${s.maxPendingBytes} bytes for partly received messages is used up`);
       return;
     }
-    if (frames > 0 || !midFrame) {
-      clearTimeout(this.#frameTimer);
-      this.#frameTimer = undefined;
-    }
-    if (midFrame && this.#frameTimer === undefined && s.frameTimeout > 0) {
-      this.#frameTimer = setTimeout(() => {
-        this.#fail(ErrorCode.FRAME_TIMEOUT, `A message did not arrive completely within ${s.frameTimeout} ms`);
-      }, s.frameTimeout).unref();
-    }
+    const fd = h.frameDeadlines;
+    if (fd === undefined) return;
+    const f = this.#frame;
+    if ((frames > 0 || !midFrame) && f !== undefined) fd.cancel(f);
+    if (midFrame && (f === undefined || !f.linked)) fd.arm(f ?? (this.#frame = new DeadlineLink(this)), now);
   }
 
   #fail(code: ErrorCode, message: string): void {
     this.#session?.destroy(new ConnectionError(code, message));
   }
 
-  /** The connection closed: stop the timers, return the held bytes to the budget. */
+  /** The connection closed: leave the deadline lists, return the held bytes to the budget. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#handshakeTimer);
-    clearTimeout(this.#idleTimer);
-    clearTimeout(this.#frameTimer);
-    this.#hygiene.heldBytes -= this.#held;
+    const h = this.#hygiene;
+    if (this.#handshake !== undefined) h.handshakeDeadlines?.cancel(this.#handshake);
+    if (this.#idle !== undefined) h.idleDeadlines?.cancel(this.#idle);
+    if (this.#frame !== undefined) h.frameDeadlines?.cancel(this.#frame);
+    h.heldBytes -= this.#held;
     this.#held = 0;
-    this.#hygiene.release(this);
+    h.release(this);
   }
 }

@@ -1,6 +1,7 @@
 import { ErrorCode, TimeoutError } from '../errors.js';
 import { isMessage, type Message } from '../message/message.js';
-import type { DispatchResult, RequestContext } from './core.js';
+import type { DispatchResult, RequestContext, SessionState } from './core.js';
+import type { HandlerContext } from './options.js';
 import { jsonResponse, replyFrom, textResponse } from './responses.js';
 import { EXTENDED_STATUS_TOPIC, extendedStatus, serverStatus, threadPoolStatistics } from './status.js';
 
@@ -22,11 +23,10 @@ export function handleRequest(ctx: RequestContext, msg: Message): DispatchResult
   const handler = ctx.server.settings.handler;
   if (handler === undefined) return textResponse(msg, 'HANDLER_ERROR', NO_HANDLER_TEXT);
   const deadline = ctx.server.settings.resilience.handlerTimeout;
-  const guard = deadline > 0 ? new AbortController() : undefined;
-  const signal = guard === undefined ? ctx.session.signal : AbortSignal.any([ctx.session.signal, guard.signal]);
+  const info = new HandlerInfo(ctx.session, deadline > 0);
   let out: ReturnType<typeof handler>;
   try {
-    out = handler(msg, { signal, principal: ctx.session.principal, connectionId: ctx.session.id });
+    out = handler(msg, info);
   } catch (err) {
     return handlerFailed(ctx, msg, err);
   }
@@ -35,9 +35,47 @@ export function handleRequest(ctx: RequestContext, msg: Message): DispatchResult
       (res) => handlerResult(ctx, msg, res),
       (err: unknown) => handlerFailed(ctx, msg, err),
     );
-    return guard === undefined ? answer : withDeadline(ctx, msg, answer, guard, deadline);
+    return deadline > 0 ? withDeadline(ctx, msg, answer, info, deadline) : answer;
   }
   return handlerResult(ctx, msg, out);
+}
+
+/**
+ * The handler's context. Its signal is made when the handler reads it: most handlers never
+ * do, and an AbortController (plus `AbortSignal.any` with a handler timeout) per request is
+ * measurable CPU and garbage (issue 11).
+ */
+class HandlerInfo implements HandlerContext {
+  readonly principal: string;
+  readonly connectionId: number;
+  readonly #session: SessionState;
+  /** With a handler timeout: the signal also aborts when it passes. */
+  readonly #timed: boolean;
+  #signal: AbortSignal | undefined;
+  #guard: AbortController | undefined;
+  #timedOut: Error | undefined;
+
+  constructor(session: SessionState, timed: boolean) {
+    this.principal = session.principal;
+    this.connectionId = session.id;
+    this.#session = session;
+    this.#timed = timed;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#signal !== undefined) return this.#signal;
+    if (!this.#timed) return (this.#signal = this.#session.signal);
+    const guard = new AbortController();
+    if (this.#timedOut !== undefined) guard.abort(this.#timedOut);
+    this.#guard = guard;
+    return (this.#signal = AbortSignal.any([this.#session.signal, guard.signal]));
+  }
+
+  /** The handler timeout passed: the signal aborts (now, or as made later). */
+  timeOut(reason: Error): void {
+    if (this.#guard !== undefined) this.#guard.abort(reason);
+    else this.#timedOut ??= reason;
+  }
 }
 
 /**
@@ -45,12 +83,12 @@ export function handleRequest(ctx: RequestContext, msg: Message): DispatchResult
  * aborted then, so a cooperative handler stops, and its late result is dropped. Without it,
  * handlers that never settle would hold `maxInFlightPerConnection` slots for good.
  */
-function withDeadline(ctx: RequestContext, msg: Message, answer: Promise<Message>, guard: AbortController, ms: number): Promise<Message> {
+function withDeadline(ctx: RequestContext, msg: Message, answer: Promise<Message>, info: HandlerInfo, ms: number): Promise<Message> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       ctx.server.stats.handlerTimeouts++;
       const text = `Failed to handle request of type REQUEST!\nThe handler did not answer within the handler timeout of ${ms} ms`;
-      guard.abort(new TimeoutError(ErrorCode.TIMEOUT, `The handler timeout of ${ms} ms passed`));
+      info.timeOut(new TimeoutError(ErrorCode.TIMEOUT, `The handler timeout of ${ms} ms passed`));
       if (!msg.oneway) ctx.session.recordError(text, msg);
       resolve(textResponse(msg, 'HANDLER_ERROR', text));
     }, ms);

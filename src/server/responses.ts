@@ -1,6 +1,7 @@
 import type { ResponseStatusName } from '../protocol/codes.js';
 import { messageFromFields, JSON_MIMETYPE, type Message } from '../message/message.js';
 import { writeJson } from '../message/json.js';
+import { redactPaths, UNREDACTED_TOPIC } from './redact.js';
 
 /** Header timeout the Java server puts on the responses it builds. */
 export const RESPONSE_TIMEOUT = 300;
@@ -8,26 +9,24 @@ export const RESPONSE_TIMEOUT = 300;
 /**
  * A response built by the server itself (WIRE §9, "text response"): type RESPONSE, oneway,
  * the request's id, requestId and topics, text/plain UTF-8, expiresAt -1, timeout 300.
+ * Server file paths in `text` are replaced (redact.ts).
  */
 export function textResponse(req: Message, status: ResponseStatusName, text: string): Message {
-  return serverResponse(req, status, 'text/plain', Buffer.from(text, 'utf8'));
+  return serverResponse(req, status, 'text/plain', Buffer.from(redacted(req, text), 'utf8'));
 }
 
 /** Like {@link textResponse} with an `application/json` payload (`value` written compactly). */
 export function jsonResponse(req: Message, status: ResponseStatusName, value: unknown, pretty = false): Message {
-  return serverResponse(req, status, JSON_MIMETYPE, Buffer.from(pretty ? writeJson(value, true) : JSON.stringify(value), 'utf8'));
+  return serverResponse(req, status, JSON_MIMETYPE, Buffer.from(redacted(req, pretty ? writeJson(value, true) : JSON.stringify(value)), 'utf8'));
 }
 
-/** Responses built here (not handler results or queued messages): their texts are redacted before sending. */
-const serverBuilt = new WeakSet<Message>();
-
-/** True for a response built by {@link textResponse} or {@link jsonResponse}. */
-export function isServerBuilt(m: Message): boolean {
-  return serverBuilt.has(m);
+/** Texts of server-built answers lose their paths, except in answers to `ipc-server/status`. */
+function redacted(req: Message, text: string): string {
+  return req.topic === UNREDACTED_TOPIC ? text : redactPaths(text);
 }
 
 function serverResponse(req: Message, status: ResponseStatusName, mimetype: string, data: Buffer): Message {
-  const m = messageFromFields({
+  return messageFromFields({
     id: req.id,
     type: 'RESPONSE',
     status,
@@ -39,8 +38,6 @@ function serverResponse(req: Message, status: ResponseStatusName, mimetype: stri
     data,
     timeout: RESPONSE_TIMEOUT,
   });
-  serverBuilt.add(m);
-  return m;
 }
 
 /**

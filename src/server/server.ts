@@ -199,10 +199,11 @@ class ServerImpl implements Server, ServerCore {
       socket.destroy(); // closed at once (Java leaves it hanging; WIRE §11)
       return;
     }
-    socket.on('error', () => undefined); // errors are reported by the session through 'close'
+    // No 'error' listener of our own: the session's Connection adds one at once and reports
+    // errors through 'close'.
     this.stats.connectionsAccepted++;
     const guard = this.#hygiene.guard(socket);
-    const session = new ServerSession(this.#nextId++, socket, this, (s, err) => this.#sessionClosed(s, err), guard);
+    const session = new ServerSession(this.#nextId++, socket, this, this.#onSessionClosed, guard);
     this.sessions.add(session);
     this.stats.largestConnectionCount = Math.max(this.stats.largestConnectionCount, this.sessions.size);
     if (connectionOpenChannel.hasSubscribers) connectionOpenChannel.publish({ server: this.uri, connectionId: session.id, remote: session.remote });
@@ -216,6 +217,9 @@ class ServerImpl implements Server, ServerCore {
       connectionRefusedChannel.publish({ server: this.uri, remote, reason });
     }
   }
+
+  /** One callback for every session (not a closure per connection). */
+  readonly #onSessionClosed = (session: ServerSession, err: Error | undefined): void => this.#sessionClosed(session, err);
 
   #sessionClosed(session: ServerSession, err: Error | undefined): void {
     this.sessions.delete(session);

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ConnectionError, ErrorCode, isIpcError, MessageError, toError } from '../errors.js';
 import type { Message } from '../message/message.js';
-import { Connection } from '../transport/connection.js';
+import { Connection, type ConnectionHandlers } from '../transport/connection.js';
 import type { MessageCodec } from '../transport/message-codec.js';
 import type { DispatchResult, RecordedError, ServerCore, SessionState } from './core.js';
 import { dispatch, EXCLUSIVE_TYPES } from './dispatch.js';
@@ -10,7 +10,7 @@ import { ERROR_QUEUE_CAPACITY } from './options.js';
 import { certificatePrincipal, isTlsSocket } from './tls.js';
 import { describeError } from './request.js';
 import { isRecordedError, textResponse } from './responses.js';
-import { redactPaths, redactResponse } from './redact.js';
+import { redactPaths } from './redact.js';
 
 /**
  * One client connection on the server: its state (SEMANTICS §1), and the request loop.
@@ -20,10 +20,9 @@ import { redactPaths, redactResponse } from './redact.js';
  * the handshake requests (CLIENT_CONFIG, key exchange, login), which later requests wait for.
  * Reading pauses while `maxInFlightPerConnection` requests are in progress.
  */
-export class ServerSession implements SessionState {
+export class ServerSession implements SessionState, ConnectionHandlers {
   readonly id: number;
   readonly connection: Connection;
-  readonly remote: string;
   readonly address: string;
   readonly certificatePrincipal: string | undefined;
   readonly transportSecure: boolean;
@@ -35,14 +34,18 @@ export class ServerSession implements SessionState {
   keyExchangeAttempted = false;
   ackMode: string | undefined;
   lastHeartbeat = 0;
-  readonly subscriptions = new Set<string>();
-  readonly tempQueues = new Set<string>();
+  // Per-feature state is created on first use: most connections never subscribe, own a
+  // temporary queue, record an error or need the signal (issue 11: memory per idle connection).
+  #subscriptions: Set<string> | undefined;
+  #tempQueues: Set<string> | undefined;
   readonly #server: ServerCore;
-  readonly #abort = new AbortController();
-  readonly #errors: RecordedError[] = [];
+  #abort: AbortController | undefined;
+  /** Why the session was aborted before anyone asked for {@link signal}. */
+  #abortReason: Error | undefined;
+  #errors: RecordedError[] | undefined;
   readonly #onClosed: (s: ServerSession, err: Error | undefined) => void;
   #inFlight = 0;
-  #idle: Array<() => void> = [];
+  #idle: Array<() => void> | undefined;
   /**
    * Requests waiting for an exclusive (handshake) request to finish. Reading is paused
    * meanwhile, so this holds at most what one socket read already contained.
@@ -60,7 +63,6 @@ export class ServerSession implements SessionState {
     this.#server = server;
     this.#onClosed = onClosed;
     this.guard = guard;
-    this.remote = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix-socket';
     this.address = guard.address;
     this.certificatePrincipal = certificatePrincipal(socket);
     this.transportSecure = isTlsSocket(socket);
@@ -72,13 +74,31 @@ export class ServerSession implements SessionState {
     this.connection = new Connection(
       socket,
       { maxMessageSize: server.settings.maxMessageSize, frameCap: server.settings.security.maxPreAuthFrameSize, inputObserver: guard },
-      { onMessage: (m, encrypted) => this.#onMessage(m, encrypted), onClose: (e) => this.#closed(e) },
+      this,
     );
     this.connection.codec.compressCutoff = server.settings.compressCutoffSize;
     guard.attach(this);
   }
 
+  /** `host:port` of the peer, or `unix-socket` (the socket keeps its peer's address once read). */
+  get remote(): string {
+    const s = this.connection.socket;
+    return s.remoteAddress !== undefined ? `${s.remoteAddress}:${s.remotePort}` : 'unix-socket';
+  }
+
+  get subscriptions(): Set<string> {
+    return (this.#subscriptions ??= new Set());
+  }
+
+  get tempQueues(): Set<string> {
+    return (this.#tempQueues ??= new Set());
+  }
+
   get signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController();
+      if (this.#abortReason !== undefined) this.#abort.abort(this.#abortReason);
+    }
     return this.#abort.signal;
   }
 
@@ -89,8 +109,9 @@ export class ServerSession implements SessionState {
 
   recordError(description: string, request: Message | undefined, exception?: unknown): void {
     this.#server.stats.responseDiscardedCount++;
-    if (this.#errors.length >= ERROR_QUEUE_CAPACITY) this.#errors.shift();
-    this.#errors.push({
+    const errors = (this.#errors ??= []);
+    if (errors.length >= ERROR_QUEUE_CAPACITY) errors.shift();
+    errors.push({
       description: redactPaths(description),
       request,
       exception: exception === undefined ? null : redactPaths(describeError(exception)),
@@ -98,8 +119,8 @@ export class ServerSession implements SessionState {
   }
 
   takeError(): { error: RecordedError; left: number } | undefined {
-    const error = this.#errors.shift();
-    return error === undefined ? undefined : { error, left: this.#errors.length };
+    const error = this.#errors?.shift();
+    return error === undefined ? undefined : { error, left: (this.#errors as RecordedError[]).length };
   }
 
   push(msg: Message): void {
@@ -113,15 +134,17 @@ export class ServerSession implements SessionState {
   /** Resolves when no request of this connection is in progress. */
   whenIdle(): Promise<void> {
     if (this.#inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+    return new Promise((resolve) => (this.#idle ??= []).push(resolve));
   }
 
-  /** Aborts the handlers' signals (server shutdown). */
+  /** Aborts the handlers' signals (server shutdown, or the connection closed). */
   abort(reason: Error): void {
-    this.#abort.abort(reason);
+    if (this.#abort !== undefined) this.#abort.abort(reason);
+    else this.#abortReason ??= reason;
   }
 
-  #onMessage(msg: Message, encrypted: boolean): void {
+  /** A decoded request (the connection's callback; not for handlers). */
+  onMessage(msg: Message, encrypted: boolean): void {
     if (this.#held !== undefined) {
       this.#held.push({ msg, encrypted });
       return;
@@ -144,20 +167,33 @@ export class ServerSession implements SessionState {
       this.#finish(msg, result, start);
       return;
     }
-    const exclusive = EXCLUSIVE_TYPES.has(msg.type);
-    if (exclusive) {
-      this.#held = [];
-      this.connection.pauseReading('exclusive');
+    // One `then` per async request (no finally/catch chain: each link is a promise and closures).
+    if (!EXCLUSIVE_TYPES.has(msg.type)) {
+      result.then(
+        (res) => this.#settled(msg, res, start),
+        (err: unknown) => this.#settled(msg, this.#internalError(msg, err), start),
+      );
+      return;
     }
-    result
-      .then(
-        (res) => this.#finish(msg, res, start),
-        (err: unknown) => this.#finish(msg, this.#internalError(msg, err), start),
-      )
-      .finally(() => {
+    this.#held = [];
+    this.connection.pauseReading('exclusive');
+    result.then(
+      (res) => this.#settled(msg, res, start, true),
+      (err: unknown) => this.#settled(msg, this.#internalError(msg, err), start, true),
+    );
+  }
+
+  /** An async request finished; a failure here is a bug, which closes the connection rather than going unhandled. */
+  #settled(msg: Message, res: Message | null, start: number, exclusive = false): void {
+    try {
+      try {
+        this.#finish(msg, res, start);
+      } finally {
         if (exclusive) this.#release();
-      })
-      .catch((err: unknown) => this.connection.destroy(toError(err))); // a bug; never leave it unhandled
+      }
+    } catch (err) {
+      this.connection.destroy(toError(err));
+    }
   }
 
   /** The exclusive request finished: process what waited for it, in order. */
@@ -166,7 +202,7 @@ export class ServerSession implements SessionState {
     this.#held = undefined;
     for (let i = 0; i < held.length; i++) {
       const h = held[i] as Held;
-      this.#onMessage(h.msg, h.encrypted);
+      this.onMessage(h.msg, h.encrypted);
       const nowHeld = this.#held as Held[] | undefined; // that may have started another exclusive request
       if (nowHeld !== undefined) {
         nowHeld.push(...held.slice(i + 1));
@@ -188,9 +224,9 @@ export class ServerSession implements SessionState {
     this.#inFlight--;
     if (EXCLUSIVE_TYPES.has(req.type)) this.#checkHandshake();
     if (this.#inFlight < this.#server.settings.maxInFlightPerConnection) this.connection.resumeReading('inflight');
-    if (this.#inFlight === 0 && this.#idle.length > 0) {
+    if (this.#inFlight === 0 && this.#idle !== undefined) {
       const idle = this.#idle;
-      this.#idle = [];
+      this.#idle = undefined;
       for (const f of idle) f();
     }
     if (res === null) return;
@@ -213,7 +249,7 @@ export class ServerSession implements SessionState {
       this.connection.send(textResponse(req, 'HANDLER_ERROR', text));
       return;
     }
-    this.connection.send(redactResponse(res)); // no server file paths in answers
+    this.connection.send(res); // server-built answers are redacted as built (responses.ts)
   }
 
   /** Ends the pre-handshake limits once CLIENT_CONFIG, key exchange and login (as required) are done. */
@@ -225,9 +261,10 @@ export class ServerSession implements SessionState {
     this.guard.completeHandshake();
   }
 
-  #closed(err: Error | undefined): void {
+  /** The connection closed (the connection's callback; not for handlers). */
+  onClose(err: Error | undefined): void {
     this.guard.close();
-    this.#abort.abort(err ?? new ConnectionError(ErrorCode.CONNECTION_CLOSED, 'The client disconnected'));
+    this.abort(err ?? new ConnectionError(ErrorCode.CONNECTION_CLOSED, 'The client disconnected'));
     this.#onClosed(this, err);
   }
 

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { ConnectionError, ErrorCode, ProtocolError, toError } from '../errors.js';
 import type { Message } from '../message/message.js';
 import { FrameDecoder, type FrameLimits, type RawFrame } from '../protocol/frame-decoder.js';
-import { deferred } from '../util/deferred.js';
+import { deferred, type Deferred } from '../util/deferred.js';
 import { MessageCodec, type EncodeOptions } from './message-codec.js';
 
 /** Tuning of one connection. */
@@ -44,6 +44,38 @@ export interface ConnectionHandlers {
 
 /** Default outbound high-water mark. */
 export const DEFAULT_OUTBOUND_HIGH_WATER = 8 * 1024 * 1024;
+const DEFAULT_MAX_QUEUED_FRAMES = 64;
+
+/** Why reading is paused; reading resumes once no reason is left. */
+export type PauseReason = 'inflight' | 'exclusive' | 'drain' | 'decode' | 'closing';
+const PAUSE_BITS: Readonly<Record<PauseReason, number>> = { inflight: 1, exclusive: 2, drain: 4, decode: 8, closing: 16 };
+
+/** Where a socket's shared listeners find their connection. */
+const kConnection = Symbol('venice-ipc:connection');
+type OwnedSocket = Socket & { [kConnection]?: Connection };
+
+/**
+ * Frame limits are a handful of distinct values per process (one server's settings, before and
+ * after the handshake): connections share the objects instead of keeping one each.
+ */
+const limitsCache = new Map<string, FrameLimits>();
+const LIMITS_CACHE_MAX = 64;
+
+function sharedLimits(maxMetaFrame: number, maxPayloadFrame: number): FrameLimits {
+  const key = `${maxMetaFrame}/${maxPayloadFrame}`;
+  let l = limitsCache.get(key);
+  if (l === undefined) {
+    l = Object.freeze({ maxMetaFrame, maxPayloadFrame });
+    if (limitsCache.size < LIMITS_CACHE_MAX) limitsCache.set(key, l);
+  }
+  return l;
+}
+
+/** A queued outbound message: its buffers (or their promise while compressing) and its callback. */
+interface OutItem {
+  readonly bufs: Buffer[] | Promise<Buffer[]>;
+  readonly done: ((err?: Error | null) => void) | undefined;
+}
 
 /**
  * One socket (TCP or Unix) carrying Venice IPC messages: framing, codec, ordered writes with
@@ -59,18 +91,22 @@ export class Connection {
   readonly #observer: InputObserver | undefined;
   #frameCap: number | undefined;
   #framesRead = 0;
-  readonly #closed = deferred<Error | undefined>();
+  /** Created when someone asks for {@link closed} (most connections never do). */
+  #closed: Deferred<Error | undefined> | undefined;
   #state: 'open' | 'closing' | 'closed' = 'open';
   #closeError: Error | undefined;
-  // inbound
-  #inQueue: RawFrame[] = [];
+  // inbound; the queue exists only while an async decode step (decrypt, gunzip) holds frames back
+  #inQueue: RawFrame[] | undefined;
   #decoding = false;
-  readonly #pauseReasons = new Set<string>();
-  // outbound
-  #outQueue: Array<{ bufs: Buffer[] | Promise<Buffer[]>; done?: (err?: Error | null) => void }> = [];
+  /** {@link PAUSE_BITS} of the reasons reading is paused for. */
+  #paused = 0;
+  // outbound; the queue exists only while a message is being compressed off the event loop
+  #outQueue: OutItem[] | undefined;
   #corked = false;
   #pendingAsyncBytes = 0;
 
+  // Listeners are shared by every connection (`this` is the socket), not closures per socket:
+  // an idle connection's memory is mostly its objects (issue 11).
   constructor(socket: Socket, opts: ConnectionOptions, handlers: ConnectionHandlers) {
     this.#socket = socket;
     this.#handlers = handlers;
@@ -79,18 +115,27 @@ export class Connection {
     this.#observer = opts.inputObserver;
     this.#decoder = new FrameDecoder(this.#limits());
     this.#highWater = opts.outboundHighWater ?? DEFAULT_OUTBOUND_HIGH_WATER;
-    this.#maxQueuedFrames = opts.maxQueuedFrames ?? 64;
+    this.#maxQueuedFrames = opts.maxQueuedFrames ?? DEFAULT_MAX_QUEUED_FRAMES;
     socket.setNoDelay?.(true);
-    socket.on('data', this.#onData);
-    socket.on('end', this.#onEnd);
-    socket.on('error', this.#onError);
-    socket.on('close', this.#onSocketClose);
-    socket.on('drain', this.#onDrain);
+    (socket as OwnedSocket)[kConnection] = this;
+    socket.on('data', Connection.#onData);
+    socket.on('end', Connection.#onEnd);
+    socket.on('error', Connection.#onError);
+    socket.on('close', Connection.#onSocketClose);
+    socket.on('drain', Connection.#onDrain);
   }
 
   /** Resolves when the connection is closed, with the error that closed it (never rejects). */
   get closed(): Promise<Error | undefined> {
-    return this.#closed.promise;
+    return this.#closedDeferred().promise;
+  }
+
+  #closedDeferred(): Deferred<Error | undefined> {
+    if (this.#closed === undefined) {
+      this.#closed = deferred<Error | undefined>();
+      if (this.#state === 'closed') this.#closed.resolve(this.#closeError);
+    }
+    return this.#closed;
   }
 
   /** True until close() or destroy() was called or the peer went away. */
@@ -128,20 +173,21 @@ export class Connection {
   #limits(): FrameLimits {
     const l = this.codec.frameLimits();
     const cap = this.#frameCap;
-    if (cap === undefined) return l;
-    return { maxMetaFrame: Math.min(cap, l.maxMetaFrame), maxPayloadFrame: Math.min(cap, l.maxPayloadFrame) };
+    return sharedLimits(cap === undefined ? l.maxMetaFrame : Math.min(cap, l.maxMetaFrame), cap === undefined ? l.maxPayloadFrame : Math.min(cap, l.maxPayloadFrame));
   }
 
   /** Stops reading for `reason` until {@link resumeReading} with the same reason. */
-  pauseReading(reason: string): void {
-    this.#pauseReasons.add(reason);
+  pauseReading(reason: PauseReason): void {
+    this.#paused |= PAUSE_BITS[reason];
     this.#socket.pause();
   }
 
   /** Lifts one pause reason; reading resumes when none is left. */
-  resumeReading(reason: string): void {
-    if (!this.#pauseReasons.delete(reason)) return;
-    if (this.#pauseReasons.size === 0 && this.#state !== 'closed') this.#socket.resume();
+  resumeReading(reason: PauseReason): void {
+    const bit = PAUSE_BITS[reason];
+    if ((this.#paused & bit) === 0) return;
+    this.#paused &= ~bit;
+    if (this.#paused === 0 && this.#state !== 'closed') this.#socket.resume();
   }
 
   /**
@@ -155,13 +201,18 @@ export class Connection {
       return;
     }
     const bufs = this.codec.encode(msg, opts);
-    if (this.#outQueue.length === 0 && !(bufs instanceof Promise)) {
+    const q = this.#outQueue;
+    if (q === undefined && !(bufs instanceof Promise)) {
       this.#write(bufs, done);
       return;
     }
     if (bufs instanceof Promise) this.#pendingAsyncBytes += msg.data.length;
-    this.#outQueue.push({ bufs, done });
-    if (this.#outQueue.length === 1) void this.#drainOutQueue(msg.data.length);
+    if (q !== undefined) {
+      q.push({ bufs, done });
+      return;
+    }
+    this.#outQueue = [{ bufs, done }];
+    void this.#drainOutQueue(msg.data.length);
   }
 
   /** Like {@link send}, resolving once written to the kernel. */
@@ -171,10 +222,11 @@ export class Connection {
     });
   }
 
+  /** Writes the queued messages in order; the queue is dropped once empty (or closed). */
   async #drainOutQueue(firstAsyncBytes: number): Promise<void> {
     let asyncBytes = firstAsyncBytes;
-    while (this.#outQueue.length > 0) {
-      const item = this.#outQueue[0] as { bufs: Buffer[] | Promise<Buffer[]>; done?: (err?: Error | null) => void };
+    for (let q = this.#outQueue; q !== undefined && q.length > 0; q = this.#outQueue) {
+      const item = q[0] as OutItem;
       let bufs: Buffer[];
       try {
         const isAsync = item.bufs instanceof Promise;
@@ -184,7 +236,8 @@ export class Connection {
         this.destroy(toError(err));
         return;
       }
-      this.#outQueue.shift();
+      q.shift();
+      if (q.length === 0 && this.#outQueue === q) this.#outQueue = undefined;
       asyncBytes = 0;
       if (this.#state === 'closed') {
         item.done?.(this.#closeError ?? new ConnectionError(ErrorCode.CONNECTION_CLOSED, 'The connection is closed'));
@@ -199,7 +252,7 @@ export class Connection {
     if (!this.#corked) {
       this.#corked = true;
       s.cork();
-      process.nextTick(this.#uncork); // coalesce everything written in this tick into one writev
+      process.nextTick(Connection.#uncork, this); // coalesce everything written in this tick into one writev
     }
     const last = bufs.length - 1;
     for (let i = 0; i < last; i++) s.write(bufs[i] as Buffer);
@@ -207,16 +260,26 @@ export class Connection {
     if (s.writableLength > this.#highWater) this.pauseReading('drain');
   }
 
-  readonly #uncork = (): void => {
-    this.#corked = false;
-    this.#socket.uncork();
-  };
+  /** Ends the tick's cork (scheduled by {@link #write}). */
+  static #uncork(this: void, c: Connection): void {
+    if (!c.#corked) return;
+    c.#corked = false;
+    c.#socket.uncork();
+  }
 
-  readonly #onDrain = (): void => {
-    this.resumeReading('drain');
-  };
+  static #of(socket: Socket): Connection {
+    return (socket as OwnedSocket)[kConnection] as Connection;
+  }
 
-  readonly #onData = (chunk: Buffer): void => {
+  static #onDrain(this: Socket): void {
+    Connection.#of(this).resumeReading('drain');
+  }
+
+  static #onData(this: Socket, chunk: Buffer): void {
+    Connection.#of(this).#read(chunk);
+  }
+
+  #read(chunk: Buffer): void {
     if (this.#state !== 'open') return; // closing: input is read only to see the peer's EOF
     const before = this.#framesRead;
     try {
@@ -226,14 +289,15 @@ export class Connection {
       return;
     }
     this.#observer?.afterChunk(this.#decoder.heldBytes, this.#decoder.midMessage, this.#framesRead - before);
-  };
+  }
 
   readonly #onFrame = (frame: RawFrame): void => {
     this.#framesRead++;
     if (this.#state === 'closed') return;
-    if (this.#decoding || this.#inQueue.length > 0) {
-      this.#inQueue.push(frame);
-      if (this.#inQueue.length >= this.#maxQueuedFrames) this.pauseReading('decode');
+    if (this.#decoding || this.#inQueue !== undefined) {
+      const q = (this.#inQueue ??= []);
+      q.push(frame);
+      if (q.length >= this.#maxQueuedFrames) this.pauseReading('decode');
       return;
     }
     this.#deliver(frame);
@@ -268,40 +332,52 @@ export class Connection {
   }
 
   #pumpInQueue(): void {
-    while (this.#inQueue.length > 0 && !this.#decoding && this.#state !== 'closed') {
-      this.#deliver(this.#inQueue.shift() as RawFrame);
+    const q = this.#inQueue;
+    if (q === undefined) return;
+    while (q.length > 0 && !this.#decoding && this.#state !== 'closed') {
+      this.#deliver(q.shift() as RawFrame);
     }
-    if (this.#inQueue.length < this.#maxQueuedFrames / 2) this.resumeReading('decode');
+    if (q.length === 0 && this.#inQueue === q) this.#inQueue = undefined;
+    if (q.length < this.#maxQueuedFrames / 2) this.resumeReading('decode');
   }
 
-  readonly #onEnd = (): void => {
+  static #onEnd(this: Socket): void {
+    const c = Connection.#of(this);
     // Only while open: after our own close() we stop decoding, so a partial message is expected.
-    if (this.#decoder.midMessage && this.#state === 'open') {
-      this.destroy(new ProtocolError(ErrorCode.TRUNCATED, 'The peer closed the connection in the middle of a message'));
+    if (c.#decoder.midMessage && c.#state === 'open') {
+      c.destroy(new ProtocolError(ErrorCode.TRUNCATED, 'The peer closed the connection in the middle of a message'));
     }
-  };
+  }
 
-  readonly #onError = (err: Error): void => {
-    if (this.#closeError === undefined) {
-      this.#closeError = new ConnectionError(ErrorCode.SOCKET_ERROR, `Socket error: ${err.message}`, { cause: err });
+  static #onError(this: Socket, err: Error): void {
+    const c = Connection.#of(this);
+    if (c.#closeError === undefined) {
+      c.#closeError = new ConnectionError(ErrorCode.SOCKET_ERROR, `Socket error: ${err.message}`, { cause: err });
     }
-  };
+  }
 
-  readonly #onSocketClose = (): void => {
+  static #onSocketClose(this: Socket): void {
+    Connection.#of(this).#socketClosed();
+  }
+
+  #socketClosed(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    this.#inQueue = [];
+    this.#inQueue = undefined;
     const err = this.#closeError;
     const pending = this.#outQueue;
-    this.#outQueue = [];
-    const closedErr = err ?? new ConnectionError(ErrorCode.CONNECTION_CLOSED, 'The connection is closed');
-    for (const item of pending) item.done?.(closedErr);
-    this.#socket.off('data', this.#onData);
-    this.#socket.off('end', this.#onEnd);
-    this.#socket.off('drain', this.#onDrain);
-    this.#closed.resolve(err);
+    this.#outQueue = undefined;
+    if (pending !== undefined) {
+      const closedErr = err ?? new ConnectionError(ErrorCode.CONNECTION_CLOSED, 'The connection is closed');
+      for (const item of pending) item.done?.(closedErr);
+    }
+    const s = this.#socket;
+    s.off('data', Connection.#onData);
+    s.off('end', Connection.#onEnd);
+    s.off('drain', Connection.#onDrain);
+    this.#closed?.resolve(err);
     this.#handlers.onClose(err);
-  };
+  }
 
   /**
    * Graceful close: stop reading, flush what was queued, end the socket. Resolves when closed.
@@ -312,17 +388,17 @@ export class Connection {
       this.#state = 'closing';
       this.#socket.pause();
       const flushAndEnd = async (): Promise<void> => {
-        while (this.#outQueue.length > 0 && this.#state === 'closing') await new Promise((r) => setImmediate(r));
+        while (this.#outQueue !== undefined && this.#state === 'closing') await new Promise((r) => setImmediate(r));
         this.#socket.end();
         this.#socket.resume(); // keep reading (and discarding) so the peer's EOF completes the close
       };
       void flushAndEnd(); // errors surface through the socket's 'error'/'close' events
       const timer = setTimeout(() => this.destroy(), timeoutMs);
-      await this.#closed.promise;
+      await this.closed;
       clearTimeout(timer);
       return;
     }
-    await this.#closed.promise;
+    await this.closed;
   }
 
   /** Immediate close; `err` becomes the close reason reported to the owner. Idempotent. */

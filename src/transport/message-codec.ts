@@ -47,6 +47,8 @@ export interface EncodeOptions {
 
 /** Plaintext, uncompressed encodings of shared messages (pushes), computed once per message. */
 const sharedPlain = new WeakMap<Message, Buffer[]>();
+/** Shared by every codec: an idle connection holds no buffer of its own (issue 11). */
+const NO_META = Buffer.alloc(0);
 
 /**
  * Turns messages into wire bytes and back for one connection, applying the payload transforms
@@ -62,7 +64,7 @@ export class MessageCodec {
   // One-entry cache: checkSize() and then encode() of the same (immutable) message encode the
   // metadata once.
   #metaOf: Message | undefined;
-  #metaBytes: Buffer = Buffer.alloc(0);
+  #metaBytes: Buffer = NO_META;
 
   constructor(maxMessageSize: number) {
     this.#maxMessageSize = maxMessageSize;
@@ -122,6 +124,7 @@ export class MessageCodec {
     }
     const meta = this.#meta(msg);
     this.#metaOf = undefined; // do not keep the message (and its payload) alive
+    this.#metaBytes = NO_META; // nor a slice of the shared buffer pool (which pins 8 KiB)
     if (!compress) return finish(msg, meta, msg.data, false, cipher);
     if (shouldUseAsyncGzip(msg.data.length)) {
       return gzipAsync(msg.data).then((z) => finish(msg, meta, z, true, cipher));

@@ -103,6 +103,22 @@ export function boundedStoreContract(label: string, make: StoreFactory): void {
     assert.equal(q.size, 1);
   });
 
+  test(`${label}: aborting one signal interrupts all of its waiters and no other waiter`, async () => {
+    const q = make(5);
+    const conn = new AbortController(); // a connection's signal, shared by its waits
+    const other = new AbortController();
+    const mine = [q.poll(5000, conn.signal), q.poll(5000, conn.signal)];
+    const theirs = q.poll(5000, other.signal);
+    const again = q.poll(5000, conn.signal); // a later wait on the same signal
+    assert.equal(q.waiting.polls, 4);
+    conn.abort();
+    assert.deepEqual((await Promise.all([...mine, again])).map((o) => o.status), ['interrupted', 'interrupted', 'interrupted']);
+    assert.equal(q.waiting.polls, 1);
+    assert.equal(await q.offer(msg(1), 0), 'ok');
+    assert.equal(text(await theirs), 'm1', 'the other signal still waits and is served');
+    assert.equal(q.size, 0);
+  });
+
   test(`${label}: an aborted offer gives up without storing`, async () => {
     const q = make(1);
     await q.offer(msg(0), 0);
