@@ -2,7 +2,7 @@
  * Pub/sub fan-out benchmark: one publisher process, 4 subscriber processes, 1000-byte messages,
  * the server in this process.
  *   npm run build && node dist/bench/pubsub.js [--subscribers 4] [--count 200000] [--seconds 2]
- *     [--window 1000] [--rates 25000,50000,...]
+ *     [--window 1000] [--rates 25000,50000,...] [--no-raw]
  * Phase "max" publishes `--count` messages as fast as the server answers (`--window` publishes
  * in flight); then a ramp publishes at fixed rates for `--seconds` each. Per phase: publish rate,
  * messages/s per subscriber, delivery latency p50/p99 (publisher clock → subscriber clock, same
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from '../src/index.js';
 import { installCleanupHandlers, trackChild } from './lib/cleanup.js';
 import { rawStream } from './lib/stream.js';
-import { MESSAGE_SIZE, publisherMain, subscriberMain, type PhaseResult, type PublishCmd, type SubscriberReport } from './pubsub-roles.js';
+import { cpuSince, MESSAGE_SIZE, publisherMain, subscriberMain, type PhaseResult, type PublishCmd, type SubscriberReport } from './pubsub-roles.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -46,6 +46,12 @@ export interface PubSubRow {
   readonly p99: number;
   readonly droppedServer: number;
   readonly droppedClient: number;
+  /**
+   * CPU time per published message, µs (user + system; load barely moves it): the server (this
+   * process), the publisher, and the mean subscriber (per message it received). Not measured for
+   * the raw relay.
+   */
+  readonly cpu?: { readonly server: number; readonly publisher: number; readonly subscriber: number };
 }
 
 function request<T>(child: ChildProcess, msg: unknown): Promise<T> {
@@ -80,6 +86,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 async function phase(name: string, pub: ChildProcess, subs: ChildProcess[], cmd: PublishCmd): Promise<PubSubRow> {
   await Promise.all(subs.map((s) => request(s, { cmd: 'reset' })));
+  const cpu0 = process.cpuUsage();
   const p = await request<PhaseResult>(pub, cmd);
   // Wait until the subscribers stopped receiving (every copy delivered or dropped).
   let reports: SubscriberReport[] = [];
@@ -91,6 +98,8 @@ async function phase(name: string, pub: ChildProcess, subs: ChildProcess[], cmd:
     if (total === last || total >= p.sent * subs.length) break;
     last = total;
   }
+  const serverMicros = cpuSince(cpu0);
+  const received = reports.reduce((a, r) => a + r.received, 0);
   const lat = reports.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const q = (x: number): number => lat[Math.min(lat.length - 1, Math.floor(x * lat.length))] ?? NaN;
   return {
@@ -102,6 +111,11 @@ async function phase(name: string, pub: ChildProcess, subs: ChildProcess[], cmd:
     p99: q(0.99),
     droppedServer: reports.reduce((a, r) => a + r.droppedServer, 0),
     droppedClient: reports.reduce((a, r) => a + r.droppedClient, 0),
+    cpu: {
+      server: serverMicros / Math.max(1, p.sent),
+      publisher: p.cpuMicros / Math.max(1, p.sent),
+      subscriber: reports.reduce((a, r) => a + r.cpuMicros, 0) / Math.max(1, received),
+    },
   };
 }
 
@@ -111,7 +125,8 @@ export function formatRow(r: PubSubRow): string {
   const max = Math.max(...r.perSubscriber);
   return (
     `${r.phase.padEnd(12)} pub ${String(r.publishRate).padStart(7)} msg/s   per subscriber ${String(min).padStart(7)}..${String(max).padEnd(7)} msg/s   ` +
-    `latency p50 ${r.p50.toFixed(2).padStart(7)} ms  p99 ${r.p99.toFixed(2).padStart(8)} ms   dropped server ${r.droppedServer} client ${r.droppedClient}`
+    `latency p50 ${r.p50.toFixed(2).padStart(7)} ms  p99 ${r.p99.toFixed(2).padStart(8)} ms   dropped server ${r.droppedServer} client ${r.droppedClient}` +
+    (r.cpu === undefined ? '' : `   cpu µs/msg server ${r.cpu.server.toFixed(1)} publisher ${r.cpu.publisher.toFixed(1)} subscriber ${r.cpu.subscriber.toFixed(1)}`)
   );
 }
 
@@ -179,7 +194,7 @@ async function main(): Promise<void> {
   };
   installCleanupHandlers();
   console.log(`pub/sub fan-out: 1 publisher, ${o.subscribers} subscriber processes, 1000-byte messages, node ${process.version}`);
-  console.log(formatRow(await rawFanout(o.subscribers, o.count)));
+  if (!process.argv.includes('--no-raw')) console.log(formatRow(await rawFanout(o.subscribers, o.count)));
   const rows = await pubsubBench(o, (r) => console.log(formatRow(r)));
   const { firstDrop, lastClean } = dropOnset(rows);
   console.log(
