@@ -32,6 +32,8 @@ export interface PubSubBenchOptions {
   readonly seconds: number;
   readonly window: number;
   readonly rates: readonly number[];
+  /** Extra node flags for the publisher and subscriber processes (e.g. `--cpu-prof`); defaults to this process's. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** One row: a phase of the benchmark. */
@@ -66,8 +68,9 @@ function request<T>(child: ChildProcess, msg: unknown): Promise<T> {
   });
 }
 
-function spawnRole(role: string, uri: string): Promise<ChildProcess> {
-  const child = trackChild(fork(SELF, ['--role', role, '--uri', uri], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+function spawnRole(role: string, uri: string, nodeArgs: readonly string[] | undefined): Promise<ChildProcess> {
+  const execArgv = nodeArgs === undefined ? process.execArgv : [...process.execArgv, ...nodeArgs];
+  const child = trackChild(fork(SELF, ['--role', role, '--uri', uri], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv }));
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child)); // "ready"
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
@@ -159,8 +162,8 @@ export async function pubsubBench(o: PubSubBenchOptions, onRow: (r: PubSubRow) =
   const children: Promise<ChildProcess>[] = [];
   const rows: PubSubRow[] = [];
   try {
-    for (let i = 0; i < o.subscribers; i++) children.push(spawnRole('subscriber', server.uri));
-    children.push(spawnRole('publisher', server.uri));
+    for (let i = 0; i < o.subscribers; i++) children.push(spawnRole('subscriber', server.uri, o.nodeArgs));
+    children.push(spawnRole('publisher', server.uri, o.nodeArgs));
     const all = await Promise.all(children);
     const subs = all.slice(0, o.subscribers);
     const pub = all[o.subscribers]!;

@@ -38,7 +38,10 @@ async function run(ctx: BenchContext): Promise<SectionResult> {
   ctx.progress(`pubsub: raw fan-out baseline, ${count} × ${MESSAGE_SIZE} B to ${subscribers} processes`);
   const raw = await rawFanout(subscribers, count);
   ctx.progress(`pubsub: max rate, ${count} messages, then ramp ${rates.join(', ')} msg/s × ${rampSeconds} s`);
-  const rows = await pubsubBench({ subscribers, count, seconds: rampSeconds, window: 1000, rates }, (r) =>
+  // With --cpu-prof the publisher and subscribers write profiles (the server runs in this process:
+  // profile it with `node --cpu-prof dist/bench/pubsub.js`, whose children inherit the flag).
+  const nodeArgs = ctx.settings.nodeArgs;
+  const rows = await pubsubBench({ subscribers, count, seconds: rampSeconds, window: 1000, rates, nodeArgs }, (r) =>
     ctx.progress(`pubsub:   ${r.phase}: publish ${r.publishRate} msg/s, per subscriber ≥ ${Math.min(...r.perSubscriber)} msg/s, dropped ${r.droppedServer + r.droppedClient}`),
   );
   const max = rows.find((r) => r.phase === 'max');
@@ -61,12 +64,18 @@ async function run(ctx: BenchContext): Promise<SectionResult> {
     paced === undefined
       ? `Paced at ${fmtRate(PACED_RATE)} msgs/s: not run (not among the rates).`
       : `Paced at ${fmtRate(PACED_RATE)} msgs/s, publish → delivery p99: **${fmtMs(paced.p99)} ms** (target ≤ ${PACED_P99_TARGET_MS} ms) — ${paced.p99 <= PACED_P99_TARGET_MS ? 'met' : 'missed ✗'}.`;
+  const cpuOf = (r: PubSubRow | undefined): string =>
+    r?.cpu === undefined
+      ? 'not measured'
+      : `server ${r.cpu.server.toFixed(1)}, publisher ${r.cpu.publisher.toFixed(1)}, each subscriber ${r.cpu.subscriber.toFixed(1)} µs`;
+  const cpuLine = `CPU time per message (user + system, barely moved by load): max phase ${cpuOf(max)}; paced ${cpuOf(paced)}.`;
   const markdown = [
     table,
     `Ratio to raw (max phase, slowest subscriber ÷ raw slowest subscriber): **${fmtRatio(ratio)}**. ` +
       `Target (issue 11) ≥ ${fmtRatio(RATIO_TARGET)} raw — ${ratio >= RATIO_TARGET ? 'met' : 'missed ✗'}. ` +
       `Target (issue 4) ≥ ${fmtRate(TARGET)} msgs/s per subscriber: ${fmtRate(perSub)} — ${met ? 'met' : 'missed ✗'}. Drops: ${dropLine}.`,
     pacedLine,
+    cpuLine,
     `*1 publisher and ${subscribers} subscriber processes, server (or relay) in the orchestrator, ${MESSAGE_SIZE}-byte messages. ` +
       `"max": ${count} publishes as fast as answered (1000 in flight); "ramp R": R msg/s asked for ${rampSeconds} s (the publish ` +
       'rate column is what was reached). Latency = publisher clock → subscriber clock, every 8th message. Raw: the same ' +
