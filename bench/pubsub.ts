@@ -2,11 +2,12 @@
  * Pub/sub fan-out benchmark: one publisher process, 4 subscriber processes, 1000-byte messages,
  * the server in this process.
  *   npm run build && node dist/bench/pubsub.js [--subscribers 4] [--count 200000] [--seconds 2]
- *     [--window 1000] [--rates 25000,50000,...] [--no-raw]
- * Phase "max" publishes `--count` messages as fast as the server answers (`--window` publishes
- * in flight); then a ramp publishes at fixed rates for `--seconds` each. Per phase: publish rate,
- * messages/s per subscriber, delivery latency p50/p99 (publisher clock → subscriber clock, same
- * host), and messages dropped (by the server for slow subscribers, and by the subscriber
+ *     [--window 1000] [--rates 25000,50000,...] [--warmup 10000] [--no-raw]
+ * After `--warmup` unreported publishes (JIT warm-up), phase "max" publishes `--count` messages
+ * as fast as the server answers (`--window` publishes in flight); then a ramp publishes at fixed
+ * rates for `--seconds` each. Per phase: publish rate, messages/s per subscriber, delivery
+ * latency p50/p99 (publisher clock → subscriber clock, same host), CPU µs per message of each
+ * role, and messages dropped (by the server for slow subscribers, and by the subscriber
  * clients' own buffers). The first ramp rate with drops is reported. The standalone script
  * also runs the raw baseline (`bench/lib/stream.ts`: the publisher's bytes piped by a relay to
  * every subscriber process, no protocol); the `pubsub` section of `npm run bench` runs both.
@@ -32,6 +33,11 @@ export interface PubSubBenchOptions {
   readonly seconds: number;
   readonly window: number;
   readonly rates: readonly number[];
+  /**
+   * Publishes sent as fast as answered before the measured phases, not reported (JIT warm-up of
+   * the server, publisher and subscribers; the raw relay's few functions need none). Defaults to 0.
+   */
+  readonly warmupCount?: number;
   /** Extra node flags for the publisher and subscriber processes (e.g. `--cpu-prof`); defaults to this process's. */
   readonly nodeArgs?: readonly string[];
 }
@@ -171,6 +177,7 @@ export async function pubsubBench(o: PubSubBenchOptions, onRow: (r: PubSubRow) =
       rows.push(r);
       onRow(r);
     };
+    if ((o.warmupCount ?? 0) > 0) await phase('warm-up', pub, subs, { cmd: 'run', rate: 0, count: o.warmupCount ?? 0, seconds: 0, window: o.window });
     add(await phase('max', pub, subs, { cmd: 'run', rate: 0, count: o.count, seconds: 0, window: o.window }));
     for (const rate of o.rates) {
       const r = await phase(`ramp ${rate}`, pub, subs, { cmd: 'run', rate, count: 0, seconds: o.seconds, window: o.window });
@@ -194,6 +201,7 @@ async function main(): Promise<void> {
     seconds: Number(arg('--seconds', '2')),
     window: Number(arg('--window', '1000')),
     rates: arg('--rates', '25000,50000,75000,100000,125000,150000,200000').split(',').map(Number),
+    warmupCount: Number(arg('--warmup', '10000')),
   };
   installCleanupHandlers();
   console.log(`pub/sub fan-out: 1 publisher, ${o.subscribers} subscriber processes, 1000-byte messages, node ${process.version}`);
