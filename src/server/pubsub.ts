@@ -254,8 +254,7 @@ export class PubSubFeature implements ServerFeature {
           subs.pushes++;
           this.#batch(sub, push, size, now);
         } else if (this.#admits(sub, size, now)) {
-          // A queued push must not pin the socket chunk its payload was decoded from.
-          kept ??= push.with({ data: Buffer.from(push.data) });
+          kept ??= owned(push);
           subs.pushes++;
           sub.queue.push(kept);
           sub.queuedBytes += size;
@@ -435,6 +434,16 @@ export class PubSubFeature implements ServerFeature {
     // Only Venice's key: the per-connection figures are in the extended status (status.ts), which Java peers never ask for.
     return { 'publish-queue-capacity': this.#settings.publishQueueCapacity };
   }
+}
+
+/**
+ * A push that may wait in a queue: it must not pin a socket chunk its payload was decoded from.
+ * Decoded payloads already own their memory (`ownPayload`: a small view into a larger chunk is
+ * copied), so only a payload that is a small part of a larger buffer is copied here.
+ */
+function owned(push: Message): Message {
+  const data = push.data;
+  return data.buffer.byteLength > 2 * data.length ? push.with({ data: Buffer.from(data) }) : push;
 }
 
 /**
