@@ -31,6 +31,8 @@ export interface PublishCmd {
 export interface PhaseResult {
   readonly sent: number;
   readonly seconds: number;
+  /** CPU time (user + system) the publisher process spent in the phase, µs. */
+  readonly cpuMicros: number;
 }
 
 /** What a subscriber reports. */
@@ -42,9 +44,29 @@ export interface SubscriberReport {
   readonly latencies: number[];
   readonly droppedClient: number;
   readonly droppedServer: number;
+  /** CPU time (user + system) the subscriber process spent since the reset, µs. */
+  readonly cpuMicros: number;
+}
+
+/** User + system CPU time of this process since `since`, µs. */
+export function cpuSince(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return d.user + d.system;
 }
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Closes the client on disconnect, and exits normally on SIGTERM (how the parent stops a role),
+ * so that `--cpu-prof` still writes the child's profile.
+ */
+function stopOnSignal(client: Client): void {
+  process.once('disconnect', () => void client.close());
+  process.once('SIGTERM', () => {
+    const exit = (): never => process.exit(0);
+    client.close().then(exit, exit);
+  });
+}
 
 function reply(msg: unknown): void {
   process.send?.(msg as object);
@@ -60,6 +82,7 @@ export async function subscriberMain(uri: string): Promise<void> {
   let latencies: number[] = [];
   let baseClient = 0;
   let baseServer = 0;
+  let baseCpu = process.cpuUsage();
   process.on('message', (m: { cmd: string }) => {
     const serverDrops = client.publishDiscardedCount();
     if (m.cmd === 'reset') {
@@ -67,6 +90,7 @@ export async function subscriberMain(uri: string): Promise<void> {
       first = 0;
       latencies = [];
       baseClient = sub.dropped;
+      baseCpu = process.cpuUsage();
       void serverDrops.then((n) => {
         baseServer = n;
         reply({ ok: true });
@@ -79,12 +103,13 @@ export async function subscriberMain(uri: string): Promise<void> {
           latencies,
           droppedClient: sub.dropped - baseClient,
           droppedServer: n - baseServer,
+          cpuMicros: cpuSince(baseCpu),
         };
         reply(r);
       });
     }
   });
-  process.once('disconnect', () => void client.close());
+  stopOnSignal(client);
   reply('ready');
   for await (const m of sub) {
     const now = wallNow();
@@ -102,7 +127,7 @@ export async function publisherMain(uri: string): Promise<void> {
   process.on('message', (cmd: PublishCmd) => {
     void runPhase(client, template, cmd).then(reply);
   });
-  process.once('disconnect', () => void client.close());
+  stopOnSignal(client);
   reply('ready');
 }
 
@@ -110,6 +135,7 @@ function runPhase(client: Client, template: ReturnType<typeof binaryMessage>, cm
   // A rate phase ends after `seconds` even if the rate was not reached (the achieved rate is reported).
   let total = cmd.rate === 0 ? cmd.count : Math.floor(cmd.rate * cmd.seconds);
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   const deadline = start + cmd.seconds * 1000;
   let sent = 0;
   let done = 0;
@@ -138,7 +164,7 @@ function runPhase(client: Client, template: ReturnType<typeof binaryMessage>, cm
     };
     const finish = (): void => {
       clearTimeout(timer);
-      resolve({ sent, seconds: (performance.now() - start) / 1000 });
+      resolve({ sent, seconds: (performance.now() - start) / 1000, cpuMicros: cpuSince(cpu0) });
     };
     const onAnswer = (): void => {
       done++;

@@ -2,11 +2,12 @@
  * Pub/sub fan-out benchmark: one publisher process, 4 subscriber processes, 1000-byte messages,
  * the server in this process.
  *   npm run build && node dist/bench/pubsub.js [--subscribers 4] [--count 200000] [--seconds 2]
- *     [--window 1000] [--rates 25000,50000,...]
- * Phase "max" publishes `--count` messages as fast as the server answers (`--window` publishes
- * in flight); then a ramp publishes at fixed rates for `--seconds` each. Per phase: publish rate,
- * messages/s per subscriber, delivery latency p50/p99 (publisher clock → subscriber clock, same
- * host), and messages dropped (by the server for slow subscribers, and by the subscriber
+ *     [--window 1000] [--rates 25000,50000,...] [--warmup 10000] [--no-raw]
+ * After `--warmup` unreported publishes (JIT warm-up), phase "max" publishes `--count` messages
+ * as fast as the server answers (`--window` publishes in flight); then a ramp publishes at fixed
+ * rates for `--seconds` each. Per phase: publish rate, messages/s per subscriber, delivery
+ * latency p50/p99 (publisher clock → subscriber clock, same host), CPU µs per message of each
+ * role, and messages dropped (by the server for slow subscribers, and by the subscriber
  * clients' own buffers). The first ramp rate with drops is reported. The standalone script
  * also runs the raw baseline (`bench/lib/stream.ts`: the publisher's bytes piped by a relay to
  * every subscriber process, no protocol); the `pubsub` section of `npm run bench` runs both.
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from '../src/index.js';
 import { installCleanupHandlers, trackChild } from './lib/cleanup.js';
 import { rawStream } from './lib/stream.js';
-import { MESSAGE_SIZE, publisherMain, subscriberMain, type PhaseResult, type PublishCmd, type SubscriberReport } from './pubsub-roles.js';
+import { cpuSince, MESSAGE_SIZE, publisherMain, subscriberMain, type PhaseResult, type PublishCmd, type SubscriberReport } from './pubsub-roles.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -32,6 +33,13 @@ export interface PubSubBenchOptions {
   readonly seconds: number;
   readonly window: number;
   readonly rates: readonly number[];
+  /**
+   * Publishes sent as fast as answered before the measured phases, not reported (JIT warm-up of
+   * the server, publisher and subscribers; the raw relay's few functions need none). Defaults to 0.
+   */
+  readonly warmupCount?: number;
+  /** Extra node flags for the publisher and subscriber processes (e.g. `--cpu-prof`); defaults to this process's. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** One row: a phase of the benchmark. */
@@ -46,6 +54,12 @@ export interface PubSubRow {
   readonly p99: number;
   readonly droppedServer: number;
   readonly droppedClient: number;
+  /**
+   * CPU time per published message, µs (user + system; load barely moves it): the server (this
+   * process), the publisher, and the mean subscriber (per message it received). Not measured for
+   * the raw relay.
+   */
+  readonly cpu?: { readonly server: number; readonly publisher: number; readonly subscriber: number };
 }
 
 function request<T>(child: ChildProcess, msg: unknown): Promise<T> {
@@ -60,8 +74,9 @@ function request<T>(child: ChildProcess, msg: unknown): Promise<T> {
   });
 }
 
-function spawnRole(role: string, uri: string): Promise<ChildProcess> {
-  const child = trackChild(fork(SELF, ['--role', role, '--uri', uri], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+function spawnRole(role: string, uri: string, nodeArgs: readonly string[] | undefined): Promise<ChildProcess> {
+  const execArgv = nodeArgs === undefined ? process.execArgv : [...process.execArgv, ...nodeArgs];
+  const child = trackChild(fork(SELF, ['--role', role, '--uri', uri], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv }));
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child)); // "ready"
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
@@ -80,6 +95,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 async function phase(name: string, pub: ChildProcess, subs: ChildProcess[], cmd: PublishCmd): Promise<PubSubRow> {
   await Promise.all(subs.map((s) => request(s, { cmd: 'reset' })));
+  const cpu0 = process.cpuUsage();
   const p = await request<PhaseResult>(pub, cmd);
   // Wait until the subscribers stopped receiving (every copy delivered or dropped).
   let reports: SubscriberReport[] = [];
@@ -91,6 +107,8 @@ async function phase(name: string, pub: ChildProcess, subs: ChildProcess[], cmd:
     if (total === last || total >= p.sent * subs.length) break;
     last = total;
   }
+  const serverMicros = cpuSince(cpu0);
+  const received = reports.reduce((a, r) => a + r.received, 0);
   const lat = reports.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const q = (x: number): number => lat[Math.min(lat.length - 1, Math.floor(x * lat.length))] ?? NaN;
   return {
@@ -102,6 +120,11 @@ async function phase(name: string, pub: ChildProcess, subs: ChildProcess[], cmd:
     p99: q(0.99),
     droppedServer: reports.reduce((a, r) => a + r.droppedServer, 0),
     droppedClient: reports.reduce((a, r) => a + r.droppedClient, 0),
+    cpu: {
+      server: serverMicros / Math.max(1, p.sent),
+      publisher: p.cpuMicros / Math.max(1, p.sent),
+      subscriber: reports.reduce((a, r) => a + r.cpuMicros, 0) / Math.max(1, received),
+    },
   };
 }
 
@@ -111,7 +134,8 @@ export function formatRow(r: PubSubRow): string {
   const max = Math.max(...r.perSubscriber);
   return (
     `${r.phase.padEnd(12)} pub ${String(r.publishRate).padStart(7)} msg/s   per subscriber ${String(min).padStart(7)}..${String(max).padEnd(7)} msg/s   ` +
-    `latency p50 ${r.p50.toFixed(2).padStart(7)} ms  p99 ${r.p99.toFixed(2).padStart(8)} ms   dropped server ${r.droppedServer} client ${r.droppedClient}`
+    `latency p50 ${r.p50.toFixed(2).padStart(7)} ms  p99 ${r.p99.toFixed(2).padStart(8)} ms   dropped server ${r.droppedServer} client ${r.droppedClient}` +
+    (r.cpu === undefined ? '' : `   cpu µs/msg server ${r.cpu.server.toFixed(1)} publisher ${r.cpu.publisher.toFixed(1)} subscriber ${r.cpu.subscriber.toFixed(1)}`)
   );
 }
 
@@ -144,8 +168,8 @@ export async function pubsubBench(o: PubSubBenchOptions, onRow: (r: PubSubRow) =
   const children: Promise<ChildProcess>[] = [];
   const rows: PubSubRow[] = [];
   try {
-    for (let i = 0; i < o.subscribers; i++) children.push(spawnRole('subscriber', server.uri));
-    children.push(spawnRole('publisher', server.uri));
+    for (let i = 0; i < o.subscribers; i++) children.push(spawnRole('subscriber', server.uri, o.nodeArgs));
+    children.push(spawnRole('publisher', server.uri, o.nodeArgs));
     const all = await Promise.all(children);
     const subs = all.slice(0, o.subscribers);
     const pub = all[o.subscribers]!;
@@ -153,6 +177,7 @@ export async function pubsubBench(o: PubSubBenchOptions, onRow: (r: PubSubRow) =
       rows.push(r);
       onRow(r);
     };
+    if ((o.warmupCount ?? 0) > 0) await phase('warm-up', pub, subs, { cmd: 'run', rate: 0, count: o.warmupCount ?? 0, seconds: 0, window: o.window });
     add(await phase('max', pub, subs, { cmd: 'run', rate: 0, count: o.count, seconds: 0, window: o.window }));
     for (const rate of o.rates) {
       const r = await phase(`ramp ${rate}`, pub, subs, { cmd: 'run', rate, count: 0, seconds: o.seconds, window: o.window });
@@ -176,10 +201,11 @@ async function main(): Promise<void> {
     seconds: Number(arg('--seconds', '2')),
     window: Number(arg('--window', '1000')),
     rates: arg('--rates', '25000,50000,75000,100000,125000,150000,200000').split(',').map(Number),
+    warmupCount: Number(arg('--warmup', '10000')),
   };
   installCleanupHandlers();
   console.log(`pub/sub fan-out: 1 publisher, ${o.subscribers} subscriber processes, 1000-byte messages, node ${process.version}`);
-  console.log(formatRow(await rawFanout(o.subscribers, o.count)));
+  if (!process.argv.includes('--no-raw')) console.log(formatRow(await rawFanout(o.subscribers, o.count)));
   const rows = await pubsubBench(o, (r) => console.log(formatRow(r)));
   const { firstDrop, lastClean } = dropOnset(rows);
   console.log(

@@ -30,15 +30,20 @@ function cells(r: PubSubRow): string[] {
 }
 
 async function run(ctx: BenchContext): Promise<SectionResult> {
-  const { quick, seconds, extra } = ctx.settings;
+  const { quick, seconds, warmupSeconds, extra } = ctx.settings;
   const subscribers = Number(extra.get('pubsub-subscribers') ?? 4);
   const count = Number(extra.get('pubsub-count') ?? (quick ? 5000 : Math.round(50_000 * seconds)));
   const rampSeconds = Number(extra.get('pubsub-ramp-seconds') ?? (quick ? 0.5 : 2 * seconds));
+  // Unreported publishes first, so that "max" measures warm code (about warmupSeconds at 25k msgs/s).
+  const warmupCount = Number(extra.get('pubsub-warmup') ?? Math.round(25_000 * warmupSeconds));
   const rates = extra.get('pubsub-rates')?.split(',').map(Number) ?? (quick ? [PACED_RATE, 25_000, 100_000] : RATES);
   ctx.progress(`pubsub: raw fan-out baseline, ${count} × ${MESSAGE_SIZE} B to ${subscribers} processes`);
   const raw = await rawFanout(subscribers, count);
   ctx.progress(`pubsub: max rate, ${count} messages, then ramp ${rates.join(', ')} msg/s × ${rampSeconds} s`);
-  const rows = await pubsubBench({ subscribers, count, seconds: rampSeconds, window: 1000, rates }, (r) =>
+  // With --cpu-prof the publisher and subscribers write profiles (the server runs in this process:
+  // profile it with `node --cpu-prof dist/bench/pubsub.js`, whose children inherit the flag).
+  const nodeArgs = ctx.settings.nodeArgs;
+  const rows = await pubsubBench({ subscribers, count, seconds: rampSeconds, window: 1000, rates, nodeArgs, warmupCount }, (r) =>
     ctx.progress(`pubsub:   ${r.phase}: publish ${r.publishRate} msg/s, per subscriber ≥ ${Math.min(...r.perSubscriber)} msg/s, dropped ${r.droppedServer + r.droppedClient}`),
   );
   const max = rows.find((r) => r.phase === 'max');
@@ -61,18 +66,24 @@ async function run(ctx: BenchContext): Promise<SectionResult> {
     paced === undefined
       ? `Paced at ${fmtRate(PACED_RATE)} msgs/s: not run (not among the rates).`
       : `Paced at ${fmtRate(PACED_RATE)} msgs/s, publish → delivery p99: **${fmtMs(paced.p99)} ms** (target ≤ ${PACED_P99_TARGET_MS} ms) — ${paced.p99 <= PACED_P99_TARGET_MS ? 'met' : 'missed ✗'}.`;
+  const cpuOf = (r: PubSubRow | undefined): string =>
+    r?.cpu === undefined
+      ? 'not measured'
+      : `server ${r.cpu.server.toFixed(1)}, publisher ${r.cpu.publisher.toFixed(1)}, each subscriber ${r.cpu.subscriber.toFixed(1)} µs`;
+  const cpuLine = `CPU time per message (user + system; load moves it less than the rates): max phase ${cpuOf(max)}; paced ${cpuOf(paced)}.`;
   const markdown = [
     table,
     `Ratio to raw (max phase, slowest subscriber ÷ raw slowest subscriber): **${fmtRatio(ratio)}**. ` +
       `Target (issue 11) ≥ ${fmtRatio(RATIO_TARGET)} raw — ${ratio >= RATIO_TARGET ? 'met' : 'missed ✗'}. ` +
       `Target (issue 4) ≥ ${fmtRate(TARGET)} msgs/s per subscriber: ${fmtRate(perSub)} — ${met ? 'met' : 'missed ✗'}. Drops: ${dropLine}.`,
     pacedLine,
+    cpuLine,
     `*1 publisher and ${subscribers} subscriber processes, server (or relay) in the orchestrator, ${MESSAGE_SIZE}-byte messages. ` +
-      `"max": ${count} publishes as fast as answered (1000 in flight); "ramp R": R msg/s asked for ${rampSeconds} s (the publish ` +
+      `${warmupCount} unreported warm-up publishes first; "max": ${count} publishes as fast as answered (1000 in flight); "ramp R": R msg/s asked for ${rampSeconds} s (the publish ` +
       'rate column is what was reached). Latency = publisher clock → subscriber clock, every 8th message. Raw: the same ' +
       'records piped by a `node:net` relay to every subscriber, no protocol, lossless.*',
   ].join('\n\n');
-  return { markdown, data: { subscribers, count, rampSeconds, raw, rows, ratio, target: TARGET, met, firstDrop: firstDrop?.phase ?? null } };
+  return { markdown, data: { subscribers, count, warmupCount, rampSeconds, raw, rows, ratio, target: TARGET, met, firstDrop: firstDrop?.phase ?? null } };
 }
 
 /** The fan-out section. */

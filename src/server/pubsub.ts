@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import type { Message } from '../message/message.js';
+import { messageFromFields, type Message } from '../message/message.js';
 import type { MessageTypeName } from '../protocol/codes.js';
 import type { RequestContext, RequestHandler, ServerCore, ServerFeature, SessionState } from './core.js';
 import type { PubSubSettings } from './pubsub-options.js';
-import { textResponse } from './responses.js';
+import { RESPONSE_TIMEOUT, textResponse } from './responses.js';
 
 /** Response text of SUBSCRIBE (WIRE §9.2). */
 export const SUBSCRIBED_TEXT = 'Subscribed to the topics.';
@@ -11,6 +11,8 @@ export const SUBSCRIBED_TEXT = 'Subscribed to the topics.';
 export const UNSUBSCRIBED_TEXT = 'Unsubscribed from the topics.';
 /** Response text of PUBLISH (WIRE §9.2; "enqued" sic). */
 export const PUBLISHED_TEXT = 'Message has been enqued to publish.';
+/** Payload of the answer to PUBLISH, shared by every answer (never written to). */
+const PUBLISHED_DATA = Buffer.from(PUBLISHED_TEXT, 'utf8');
 /** Name under which the feature is installed in `server.features`. */
 export const PUBSUB_FEATURE = 'pubsub';
 
@@ -48,11 +50,14 @@ class Subscriber {
   /** Pushes waiting for the connection's byte budget to free up (FIFO, bounded). */
   queue: Message[] = [];
   queuedBytes = 0;
-  /** Pushes handed to the connection whose write callback has not run yet. */
+  /** Pushes batched or handed to the connection whose write callback has not run yet. */
   inflight = 0;
-  /** Sizes of the written pushes whose callback has not run yet (FIFO from `sizesHead`). */
-  sizes: number[] = [];
-  sizesHead = 0;
+  /**
+   * Writes whose callback has not run yet, FIFO from `writesHead`: pairs of (bytes, pushes).
+   * A flushed batch is one entry (only its last push carries the callback: writes complete in order).
+   */
+  writes: number[] = [];
+  writesHead = 0;
   /** When the socket last made progress (a write callback ran, or writes started after idling). */
   lastProgress = performance.now();
   /** Drain measurement: start of the current window, bytes drained in it and in the previous one. */
@@ -63,7 +68,7 @@ class Subscriber {
   delivered = 0;
   /** Copies dropped because the subscriber could not keep up. */
   dropped = 0;
-  /** Write callback of every push (one function per subscriber, not one per push). */
+  /** Write callback (one function per subscriber, not one per push). */
   readonly onWritten: () => void;
 
   constructor(session: SessionState, onWritten: (s: Subscriber) => void) {
@@ -230,7 +235,7 @@ export class PubSubFeature implements ServerFeature {
   #publish(msg: Message): Message {
     this.deliver(msg);
     this.bridge?.published(msg);
-    return textResponse(msg, 'OK', PUBLISHED_TEXT);
+    return publishedResponse(msg);
   }
 
   /** Fans a published message out to this server's subscribers of its topic (a local PUBLISH, or one from another node). */
@@ -249,8 +254,7 @@ export class PubSubFeature implements ServerFeature {
           subs.pushes++;
           this.#batch(sub, push, size, now);
         } else if (this.#admits(sub, size, now)) {
-          // A queued push must not pin the socket chunk its payload was decoded from.
-          kept ??= push.with({ data: Buffer.from(push.data) });
+          kept ??= owned(push);
           subs.pushes++;
           sub.queue.push(kept);
           sub.queuedBytes += size;
@@ -319,40 +323,66 @@ export class PubSubFeature implements ServerFeature {
 
   #flushOne(sub: Subscriber): void {
     const batch = sub.batch;
-    if (batch.length === 0) return;
+    const n = batch.length;
+    if (n === 0) return;
+    const bytes = sub.batchBytes;
     sub.batch = [];
     sub.batchBytes = 0;
-    sub.inflight -= batch.length;
-    if (!sub.session.connection.isOpen) return;
-    for (const push of batch) this.#write(sub, push);
+    const conn = sub.session.connection;
+    if (!conn.isOpen) {
+      sub.inflight -= n;
+      return;
+    }
+    // The batch stays counted in `inflight`; one callback (on its last push) accounts for all of it.
+    sub.writes.push(bytes, n);
+    sub.delivered += n;
+    const stats = this.#server.stats;
+    try {
+      for (let i = 0; i < n; i++) {
+        const push = batch[i] as Message;
+        stats.countPush(push.data.length);
+        conn.send(push, SHARED, i === n - 1 ? sub.onWritten : undefined);
+      }
+    } catch (err) {
+      this.#writeFailed(sub, n, err);
+    }
   }
 
-  #write(sub: Subscriber, push: Message): void {
+  /** Hands one queued push to the connection (its own write entry and callback). */
+  #write(sub: Subscriber, push: Message, size: number): void {
     sub.inflight++;
-    sub.sizes.push(push.data.length + PUSH_OVERHEAD);
+    sub.writes.push(size, 1);
     sub.delivered++;
     this.#server.stats.countPush(push.data.length);
     try {
       sub.session.connection.send(push, SHARED, sub.onWritten);
     } catch (err) {
-      // Encoding failed for this connection (e.g. its cipher broke): it gets closed, not the publisher.
-      sub.inflight--;
-      sub.sizes.pop();
-      sub.session.destroy(err instanceof Error ? err : new Error(String(err)));
+      this.#writeFailed(sub, 1, err);
     }
   }
 
-  /** A push was written to the kernel (or failed): move queued pushes while the budget allows. */
+  /** Encoding failed for this connection (e.g. its cipher broke): it gets closed, not the publisher. */
+  #writeFailed(sub: Subscriber, pushes: number, err: unknown): void {
+    // The entry just added never gets its callback (the throw came before its last push was handed over).
+    sub.writes.length -= 2;
+    sub.inflight -= pushes;
+    sub.session.destroy(err instanceof Error ? err : new Error(String(err)));
+  }
+
+  /** A write reached the kernel (or failed): move queued pushes while the budget allows. */
   #written(sub: Subscriber): void {
-    sub.inflight--;
+    const h = sub.writesHead;
+    const bytes = sub.writes[h] ?? 0;
+    sub.inflight -= sub.writes[h + 1] ?? 0;
+    sub.writesHead = h + 2;
+    if (sub.writesHead >= 2048) {
+      sub.writes = sub.writes.slice(sub.writesHead);
+      sub.writesHead = 0;
+    }
     const now = performance.now();
     sub.lastProgress = now;
     this.#roll(sub, now);
-    sub.winBytes += sub.sizes[sub.sizesHead++] ?? 0;
-    if (sub.sizesHead >= 1024) {
-      sub.sizes = sub.sizes.slice(sub.sizesHead);
-      sub.sizesHead = 0;
-    }
+    sub.winBytes += bytes;
     // With a batch pending, its flush writes first and its write callbacks drain the queue (keeps FIFO order).
     if (sub.queue.length === 0 || sub.batch.length > 0) return;
     const conn = sub.session.connection;
@@ -362,9 +392,10 @@ export class PubSubFeature implements ServerFeature {
     }
     while (sub.queue.length > 0 && (conn.outboundBytes < this.#settings.publishBufferSize || sub.inflight === 0)) {
       const push = sub.queue.shift() as Message;
-      sub.queuedBytes -= push.data.length + PUSH_OVERHEAD;
-      this.#queuedTotal -= push.data.length + PUSH_OVERHEAD;
-      this.#write(sub, push);
+      const size = push.data.length + PUSH_OVERHEAD;
+      sub.queuedBytes -= size;
+      this.#queuedTotal -= size;
+      this.#write(sub, push, size);
     }
   }
 
@@ -403,6 +434,36 @@ export class PubSubFeature implements ServerFeature {
     // Only Venice's key: the per-connection figures are in the extended status (status.ts), which Java peers never ask for.
     return { 'publish-queue-capacity': this.#settings.publishQueueCapacity };
   }
+}
+
+/**
+ * A push that may wait in a queue: it must not pin a socket chunk its payload was decoded from.
+ * Decoded payloads already own their memory (`ownPayload`: a small view into a larger chunk is
+ * copied), so only a payload that is a small part of a larger buffer is copied here.
+ */
+function owned(push: Message): Message {
+  const data = push.data;
+  return data.buffer.byteLength > 2 * data.length ? push.with({ data: Buffer.from(data) }) : push;
+}
+
+/**
+ * The answer to PUBLISH: the fields of `textResponse(req, 'OK', PUBLISHED_TEXT)` (same wire
+ * bytes), built without its per-call costs, as it is sent once per publish. Its constant text
+ * holds no file path, so it is not listed for redaction (src/server/redact.ts).
+ */
+function publishedResponse(req: Message): Message {
+  return messageFromFields({
+    id: req.id,
+    type: 'RESPONSE',
+    status: 'OK',
+    oneway: true,
+    requestId: req.requestId,
+    topics: req.topics,
+    mimetype: 'text/plain',
+    charset: 'UTF-8',
+    data: PUBLISHED_DATA,
+    timeout: RESPONSE_TIMEOUT,
+  });
 }
 
 /** Creates the publish/subscribe feature of a server. */
