@@ -23,6 +23,7 @@ const EXTRA: Record<string, string> = {
   // queue
   'queue-count': '300',
   'queue-rounds': '1',
+  'queue-paced-seconds': '0.2',
   // pubsub
   'pubsub-subscribers': '2',
   'pubsub-count': '300',
@@ -89,6 +90,11 @@ test('queue section: queue and raw figures with the ratio', async () => {
   assert.equal(data['inFlight'], 64);
   assert.match(markdown, /queue offer\/poll/);
   assert.match(markdown, /raw `net`/);
+  const paced = data['paced'] as { rate: number; count: number; queue: { p50: number; p99: number; count: number }; raw: { p50: number; p99: number } };
+  assert.equal(paced.rate, 5000);
+  assert.equal(paced.count, 1000);
+  for (const f of [paced.queue, paced.raw]) assert.ok(num(f.p50) && num(f.p99) && f.p99 >= f.p50 && f.p50 > 0);
+  assert.match(markdown, /paced at 5,?000 msgs\/s/);
 });
 
 test('pubsub section: raw fan-out, max and ramp rows per subscriber with drops', async () => {
