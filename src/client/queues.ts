@@ -17,6 +17,8 @@ export const MAX_QUEUE_WAIT = 2 ** 31 - 1 - QUEUE_TIMEOUT_MARGIN;
  * message handed to it and lost, so a shorter `responseTimeout` is refused.
  */
 export const MIN_POLL_RESPONSE_MARGIN = 1_000;
+/** The topics of every POLL request (one frozen list, not one per poll). */
+const POLL_TOPICS: readonly string[] = Object.freeze(['queue/poll']);
 /** Header timeout of queue-management requests (what Java sends). */
 const MGMT_TIMEOUT = 300;
 
@@ -181,7 +183,7 @@ export function buildOffer(queue: string, msg: Message, replyTo: string | null |
 export function buildPoll(queue: string, wait: number): Message {
   queueArg(queue, 'poll');
   validateLineField(queue, 'A queue name');
-  return messageFromFields({ type: 'POLL', status: 'NULL', queueName: queue, topics: ['queue/poll'], mimetype: 'application/octet-stream', timeout: wait });
+  return messageFromFields({ type: 'POLL', status: 'NULL', queueName: queue, topics: POLL_TOPICS, mimetype: 'application/octet-stream', timeout: wait });
 }
 
 /** Builds a queue-management request (WIRE §9.5) with a JSON object payload. */
@@ -194,10 +196,10 @@ export function offer(core: ClientCore, queue: string, msg: Message, opts: Reado
   try {
     const wait = queueWait(opts.timeout);
     const req = buildOffer(queue, msg, opts.replyTo, wait);
-    const send = (r: Message): Promise<Message> => core.request(r, { timeout: responseTimeout(core, wait, opts.responseTimeout), signal: opts.signal, retry: opts.retry });
-    if (opts.delay === undefined && opts.deliverAt === undefined) return send(req);
+    const ro = { timeout: responseTimeout(core, wait, opts.responseTimeout), signal: opts.signal, retry: opts.retry };
+    if (opts.delay === undefined && opts.deliverAt === undefined) return core.request(req, ro);
     const topics = leases.delayTopic(req.topics, opts.delay, opts.deliverAt);
-    return leases.requireExtension(core, 'offer with a delay').then(() => send(req.with({ topics })));
+    return leases.requireExtension(core, 'offer with a delay').then(() => core.request(req.with({ topics }), ro));
   } catch (err) {
     return Promise.reject(err as Error);
   }
