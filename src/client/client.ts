@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { ArgumentError, ConnectionError, ErrorCode, IpcError, isIpcError, RequestError, toError } from '../errors.js';
 import { openTlsSocket } from './tls.js';
+import { newMessageId } from '../message/factories.js';
 import { messageFromFields, type Message } from '../message/message.js';
 import { Connection } from '../transport/connection.js';
 import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
@@ -154,7 +154,8 @@ class ClientImpl implements Client, ClientCore {
   #state: State = 'handshake';
   #closing: Promise<void> | undefined;
   readonly #pinger = new Pinger();
-  #lastInbound = Date.now();
+  /** Messages received (all connections): the pinger's sign of life. */
+  #inbound = 0;
   onPush: ((msg: Message) => void) | undefined;
   onReconnect: (() => Promise<number>) | undefined;
 
@@ -271,7 +272,7 @@ class ClientImpl implements Client, ClientCore {
       const kind = opts.idempotent === undefined ? repeatability(msg) : opts.idempotent ? 'read' : 'unsafe';
       if (kind === 'write' && policy.writes && policy.attempts > 1) {
         // The server de-duplicates by request id: give the call one that no other call has.
-        if (m.requestId === null) m = m.with({ requestId: randomUUID() });
+        if (m.requestId === null) m = m.with({ requestId: newMessageId() });
       } else if (kind === 'read') {
         if (policy.attempts <= 1 && this.#reconnect !== undefined) policy = RESEND;
       } else {
@@ -451,7 +452,7 @@ class ClientImpl implements Client, ClientCore {
   }
 
   #onMessage(msg: Message): void {
-    this.#lastInbound = Date.now();
+    this.#inbound++;
     if (msg.subscriptionReply) {
       this.onPush?.(msg);
       return;
@@ -553,7 +554,7 @@ class ClientImpl implements Client, ClientCore {
     const cfg = this.#config;
     const target: PingTarget = {
       live: () => this.#state === 'open' && conn === this.#conn,
-      lastInbound: () => this.#lastInbound,
+      inbound: () => this.#inbound,
       heartbeat: (msg, timeout) => this.request(msg, { timeout, direct: true }),
       dead: (err) => {
         this.#hub.emit({ type: 'heartbeat-timeout', endpoint: this.uri });

@@ -8,8 +8,8 @@
  * sweeper timer per client. A call without retries records its own latency (`op`), so the
  * client needs no async wrapper around it.
  */
-import { randomUUID } from 'node:crypto';
 import { ErrorCode, TimeoutError, toError } from '../errors.js';
+import { newMessageId } from '../message/factories.js';
 import type { Message } from '../message/message.js';
 import type { Connection } from '../transport/connection.js';
 import type { EncodeOptions } from '../transport/message-codec.js';
@@ -38,6 +38,16 @@ class Entry {
     /** performance.now() at the start of the call (for `op`). */
     readonly startedAt: number,
   ) {}
+}
+
+/**
+ * The executor of every entry's Promise: it hands the resolving functions out through
+ * `captured` (the Promise constructor runs it at once), so no closure is made per call.
+ */
+const captured = { resolve: (_m: Message): void => undefined, reject: (_e: Error): void => undefined };
+function capture(resolve: (m: Message) => void, reject: (e: Error) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
 }
 
 /** The pending calls of one client. */
@@ -77,13 +87,12 @@ export class PendingCalls {
       if (op !== undefined) this.#stats?.failed(op);
       return Promise.reject(toError(abortError(signal)));
     }
-    const m = this.#map.has(msg.id) ? msg.with({ id: randomUUID() }) : msg;
+    const m = this.#map.has(msg.id) ? msg.with({ id: newMessageId() }) : msg;
     const now = performance.now();
     const e = new Entry(m, encode, repeatable, timeout, now + timeout, op, now);
-    const promise = new Promise<Message>((resolve, reject) => {
-      e.resolve = resolve;
-      e.reject = reject;
-    });
+    const promise = new Promise<Message>(capture);
+    e.resolve = captured.resolve;
+    e.reject = captured.reject;
     this.#map.set(m.id, e);
     this.#arm(e.deadline);
     if (signal !== undefined) {

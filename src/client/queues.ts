@@ -1,5 +1,6 @@
 import { ArgumentError, ErrorCode, MessageError, QueueError, RequestError } from '../errors.js';
 import { messageFromFields, isMessage, JSON_MIMETYPE, type Message } from '../message/message.js';
+import { newMessageId } from '../message/factories.js';
 import { javaTrim, validateLineField, validateQueueName } from '../message/validate.js';
 import type { ClientCore } from './core.js';
 import type { RetryValue } from './retry.js';
@@ -163,6 +164,7 @@ function queueArg(queue: string, what: string): string {
 export function buildOffer(queue: string, msg: Message, replyTo: string | null | undefined, wait: number): Message {
   if (!isMessage(msg)) throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, 'offer expects a message');
   return messageFromFields({
+    id: newMessageId(),
     type: 'OFFER',
     status: 'NULL',
     oneway: false,
@@ -183,7 +185,7 @@ export function buildOffer(queue: string, msg: Message, replyTo: string | null |
 export function buildPoll(queue: string, wait: number): Message {
   queueArg(queue, 'poll');
   validateLineField(queue, 'A queue name');
-  return messageFromFields({ type: 'POLL', status: 'NULL', queueName: queue, topics: POLL_TOPICS, mimetype: 'application/octet-stream', timeout: wait });
+  return messageFromFields({ id: newMessageId(), type: 'POLL', status: 'NULL', queueName: queue, topics: POLL_TOPICS, mimetype: 'application/octet-stream', timeout: wait });
 }
 
 /** Builds a queue-management request (WIRE §9.5) with a JSON object payload. */
