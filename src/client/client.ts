@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { ArgumentError, ConnectionError, ErrorCode, IpcError, isIpcError, RequestError, toError } from '../errors.js';
 import { openTlsSocket } from './tls.js';
+import { newMessageId } from '../message/factories.js';
 import { messageFromFields, type Message } from '../message/message.js';
 import { Connection } from '../transport/connection.js';
 import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
@@ -126,14 +126,19 @@ export interface Client {
 
 type State = 'handshake' | 'open' | 'reconnecting' | 'closing' | 'closed';
 
+/** `request()` without options (one object, not one per call). */
+const NO_OPTIONS: InternalRequestOptions = Object.freeze({});
+/** What `send()` changes in a message that is not yet a two-way REQUEST. */
+const AS_REQUEST = Object.freeze({ type: 'REQUEST', oneway: false, subscriptionReply: false } as const);
+
 /** Reads with `reconnect` on and `retry` off: sent once more on the new connection. */
 const RESEND: RetrySettings = Object.freeze({ ...NO_RETRY, attempts: 2, initialDelay: 0, maxDelay: 0, on: ['connection'] as const });
 
 class ClientImpl implements Client, ClientCore {
   readonly #options: Readonly<ClientOptions>;
-  readonly #pending = new PendingCalls();
-  readonly #hub = new StatusHub();
   readonly #stats = new StatsRecorder();
+  readonly #pending = new PendingCalls(this.#stats);
+  readonly #hub = new StatusHub();
   readonly #closed = deferred<Error | undefined>();
   /** Aborted when the client closes: ends backoff waits and the reconnect loop. */
   readonly #stop = new AbortController();
@@ -149,7 +154,8 @@ class ClientImpl implements Client, ClientCore {
   #state: State = 'handshake';
   #closing: Promise<void> | undefined;
   readonly #pinger = new Pinger();
-  #lastInbound = Date.now();
+  /** Messages received (all connections): the pinger's sign of life. */
+  #inbound = 0;
   onPush: ((msg: Message) => void) | undefined;
   onReconnect: (() => Promise<number>) | undefined;
 
@@ -249,33 +255,43 @@ class ClientImpl implements Client, ClientCore {
     this.#hub.emit(e);
   }
 
-  request(msg: Message, opts: InternalRequestOptions = {}): Promise<Message> {
+  request(msg: Message, opts: InternalRequestOptions = NO_OPTIONS): Promise<Message> {
     let policy: RetrySettings;
     try {
       this.assertOpen();
       if (opts.skipSizeCheck !== true) this.#conn.codec.checkSize(msg);
       if (opts.direct === true) return this.#pending.add(msg, opts, opts.timeout ?? this.#settings.timeout, opts.signal, this.#conn);
-      policy = resolveRetry(opts.retry, this.#retry);
+      policy = opts.retry === undefined ? this.#retry : resolveRetry(opts.retry, this.#retry);
     } catch (err) {
       return Promise.reject(toError(err));
     }
-    const kind = opts.idempotent === undefined ? repeatability(msg) : opts.idempotent ? 'read' : 'unsafe';
     let m = msg;
-    if (kind === 'write' && policy.writes && policy.attempts > 1) {
-      // The server de-duplicates by request id: give the call one that no other call has.
-      if (m.requestId === null) m = m.with({ requestId: randomUUID() });
-    } else if (kind === 'read') {
-      if (policy.attempts <= 1 && this.#reconnect !== undefined) policy = RESEND;
-    } else {
-      policy = NO_RETRY;
+    // Retries off and nothing to re-send after a reconnect (the default): no need to know how
+    // safe the call is to repeat.
+    if (policy.attempts > 1 || this.#reconnect !== undefined) {
+      const kind = opts.idempotent === undefined ? repeatability(msg) : opts.idempotent ? 'read' : 'unsafe';
+      if (kind === 'write' && policy.writes && policy.attempts > 1) {
+        // The server de-duplicates by request id: give the call one that no other call has.
+        if (m.requestId === null) m = m.with({ requestId: newMessageId() });
+      } else if (kind === 'read') {
+        if (policy.attempts <= 1 && this.#reconnect !== undefined) policy = RESEND;
+      } else {
+        policy = NO_RETRY;
+      }
+    }
+    if (policy.attempts <= 1) {
+      // One attempt: the pending entry is the whole call (its Promise is the caller's, and it
+      // records the latency), without an async wrapper, a closure or a second Promise (issue 11).
+      this.#budget?.deposit();
+      return this.#pending.add(m, opts, opts.timeout ?? this.#settings.timeout, opts.signal, this.#state === 'open' ? this.#conn : undefined, false, operationOf(m.type, m.topic));
     }
     return this.#call(m, opts, policy);
   }
 
-  /** One call: attempts, each with the response timeout, retried with backoff as `policy` allows. */
+  /** A call with retries: attempts, each with the response timeout, retried with backoff as `policy` allows. */
   async #call(msg: Message, opts: InternalRequestOptions, policy: RetrySettings): Promise<Message> {
     const op = operationOf(msg.type, msg.topic);
-    const t0 = process.hrtime.bigint();
+    const t0 = performance.now();
     const timeout = opts.timeout ?? this.#settings.timeout;
     this.#budget?.deposit();
     for (let attempt = 1; ; attempt++) {
@@ -317,7 +333,7 @@ class ClientImpl implements Client, ClientCore {
   }
 
   send(msg: Message, opts?: RequestOptions): Promise<Message> {
-    const req = msg.type === 'REQUEST' && !msg.oneway && !msg.subscriptionReply ? msg : msg.with({ type: 'REQUEST', oneway: false, subscriptionReply: false });
+    const req = msg.type === 'REQUEST' && !msg.oneway && !msg.subscriptionReply ? msg : msg.with(AS_REQUEST);
     return this.request(req, opts);
   }
 
@@ -436,7 +452,7 @@ class ClientImpl implements Client, ClientCore {
   }
 
   #onMessage(msg: Message): void {
-    this.#lastInbound = Date.now();
+    this.#inbound++;
     if (msg.subscriptionReply) {
       this.onPush?.(msg);
       return;
@@ -538,7 +554,7 @@ class ClientImpl implements Client, ClientCore {
     const cfg = this.#config;
     const target: PingTarget = {
       live: () => this.#state === 'open' && conn === this.#conn,
-      lastInbound: () => this.#lastInbound,
+      inbound: () => this.#inbound,
       heartbeat: (msg, timeout) => this.request(msg, { timeout, direct: true }),
       dead: (err) => {
         this.#hub.emit({ type: 'heartbeat-timeout', endpoint: this.uri });

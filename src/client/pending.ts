@@ -1,34 +1,67 @@
 /**
  * The client's pending calls: one entry per request waiting for its answer, correlated by
- * message id, each with its own response timeout and AbortSignal. An entry is either sent on
+ * message id, each with its own response deadline and AbortSignal. An entry is either sent on
  * the current connection or waiting to be sent (while the client reconnects).
+ *
+ * Per call (issue 11): one entry object and the one Promise handed to the caller; no closure,
+ * timer or listener unless the caller passed a signal. Response timeouts are kept by one
+ * sweeper timer per client. A call without retries records its own latency (`op`), so the
+ * client needs no async wrapper around it.
  */
-import { randomUUID } from 'node:crypto';
 import { ErrorCode, TimeoutError, toError } from '../errors.js';
+import { newMessageId } from '../message/factories.js';
 import type { Message } from '../message/message.js';
 import type { Connection } from '../transport/connection.js';
 import type { EncodeOptions } from '../transport/message-codec.js';
-import { abortError, onAbort } from '../util/abort.js';
+import { abortError } from '../util/abort.js';
+import type { StatsRecorder } from './stats.js';
 
-interface Entry {
-  readonly msg: Message;
-  readonly encode: EncodeOptions;
-  /** The call will be repeated if this attempt fails (counted apart when rejected on a loss). */
-  readonly repeatable: boolean;
-  sent: boolean;
-  /** When the response timeout expires (performance.now() ms). */
-  readonly deadline: number;
-  readonly timeout: number;
-  resolve(m: Message): void;
-  reject(e: Error): void;
+/** One call waiting for its answer. */
+class Entry {
+  /** Settles the caller's Promise (set by its executor). */
+  resolve!: (m: Message) => void;
+  reject!: (e: Error) => void;
+  sent = false;
+  /** Removes the abort listener of the caller's signal; undefined without one. */
+  unlisten: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly msg: Message,
+    readonly encode: EncodeOptions,
+    /** The call will be repeated if this attempt fails (counted apart when rejected on a loss). */
+    readonly repeatable: boolean,
+    readonly timeout: number,
+    /** When the response timeout expires (performance.now() ms). */
+    readonly deadline: number,
+    /** Operation whose latency this entry records in the client stats; undefined when the caller records it. */
+    readonly op: string | undefined,
+    /** performance.now() at the start of the call (for `op`). */
+    readonly startedAt: number,
+  ) {}
+}
+
+/**
+ * The executor of every entry's Promise: it hands the resolving functions out through
+ * `captured` (the Promise constructor runs it at once), so no closure is made per call.
+ */
+const captured = { resolve: (_m: Message): void => undefined, reject: (_e: Error): void => undefined };
+function capture(resolve: (m: Message) => void, reject: (e: Error) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
 }
 
 /** The pending calls of one client. */
 export class PendingCalls {
   readonly #map = new Map<string, Entry>();
+  readonly #stats: StatsRecorder | undefined;
   #drained: Array<() => void> = [];
   #timer: NodeJS.Timeout | undefined = undefined;
   #armedAt = Infinity;
+
+  /** `stats` receives the latency of calls added with an `op`. */
+  constructor(stats?: StatsRecorder) {
+    this.#stats = stats;
+  }
 
   get size(): number {
     return this.#map.size;
@@ -38,45 +71,62 @@ export class PendingCalls {
    * Registers `msg` (given a fresh id if one with its id is pending) and sends it on `conn`
    * when there is one; else it waits for {@link sendUnsent}. The promise settles with the
    * answer, or rejects on timeout (TimeoutError TIMEOUT), abort (AbortError ABORTED, or
-   * TIMEOUT for `AbortSignal.timeout`), a send error, or {@link reject}.
+   * TIMEOUT for `AbortSignal.timeout`), a send error, or {@link reject}. With `op`, the
+   * outcome is recorded in the client stats under that operation, timed from now.
    */
-  add(msg: Message, encode: EncodeOptions, timeout: number, signal: AbortSignal | undefined, conn: Connection | undefined, repeatable = false): Promise<Message> {
-    if (signal?.aborted === true) return Promise.reject(toError(abortError(signal)));
-    const m = this.#map.has(msg.id) ? msg.with({ id: randomUUID() }) : msg;
-    return new Promise<Message>((resolve, reject) => {
-      let removeAbort: (() => void) | undefined = undefined;
-      const entry: Entry = {
-        msg: m,
-        encode,
-        repeatable,
-        sent: false,
-        deadline: performance.now() + timeout,
-        timeout,
-        resolve: (r) => {
-          this.#settle(entry, removeAbort);
-          resolve(r);
-        },
-        reject: (e) => {
-          this.#settle(entry, removeAbort);
-          reject(e);
-        },
-      };
-      this.#map.set(m.id, entry);
-      this.#arm(entry.deadline);
-      if (signal !== undefined) removeAbort = onAbort(signal, () => entry.reject(toError(abortError(signal))));
-      if (conn !== undefined && this.#map.get(m.id) === entry) this.#send(entry, conn);
-    });
+  add(
+    msg: Message,
+    encode: EncodeOptions,
+    timeout: number,
+    signal: AbortSignal | undefined,
+    conn: Connection | undefined,
+    repeatable = false,
+    op?: string,
+  ): Promise<Message> {
+    if (signal?.aborted === true) {
+      if (op !== undefined) this.#stats?.failed(op);
+      return Promise.reject(toError(abortError(signal)));
+    }
+    const m = this.#map.has(msg.id) ? msg.with({ id: newMessageId() }) : msg;
+    const now = performance.now();
+    const e = new Entry(m, encode, repeatable, timeout, now + timeout, op, now);
+    const promise = new Promise<Message>(capture);
+    e.resolve = captured.resolve;
+    e.reject = captured.reject;
+    this.#map.set(m.id, e);
+    this.#arm(e.deadline);
+    if (signal !== undefined) {
+      const onAbort = (): void => this.#fail(e, toError(abortError(signal)));
+      signal.addEventListener('abort', onAbort, { once: true });
+      e.unlisten = () => signal.removeEventListener('abort', onAbort);
+    }
+    if (conn !== undefined) this.#send(e, conn);
+    return promise;
   }
 
-  #settle(e: Entry, removeAbort: (() => void) | undefined): void {
-    if (this.#map.get(e.msg.id) !== e) return;
+  /** Removes a still pending `e`; false when it was settled already. */
+  #remove(e: Entry): boolean {
+    if (this.#map.get(e.msg.id) !== e) return false;
     this.#map.delete(e.msg.id);
-    removeAbort?.();
+    e.unlisten?.();
     if (this.#map.size === 0) {
       // Nothing waits: the sweeper must not keep the process alive (a timer per call did not either).
       this.#timer?.unref();
       if (this.#drained.length > 0) for (const f of this.#drained.splice(0)) f();
     }
+    return true;
+  }
+
+  #succeed(e: Entry, answer: Message): void {
+    if (!this.#remove(e)) return;
+    if (e.op !== undefined) this.#stats?.ok(e.op, e.startedAt);
+    e.resolve(answer);
+  }
+
+  #fail(e: Entry, err: Error): void {
+    if (!this.#remove(e)) return;
+    if (e.op !== undefined) this.#stats?.failed(e.op);
+    e.reject(err);
   }
 
   /**
@@ -100,7 +150,7 @@ export class PendingCalls {
     const now = performance.now();
     let next = Infinity;
     for (const e of [...this.#map.values()]) {
-      if (e.deadline <= now) e.reject(new TimeoutError(ErrorCode.TIMEOUT, `Timeout after ${e.timeout}ms on receiving IPC message response.`));
+      if (e.deadline <= now) this.#fail(e, new TimeoutError(ErrorCode.TIMEOUT, `Timeout after ${e.timeout}ms on receiving IPC message response.`));
       else if (e.deadline < next) next = e.deadline;
     }
     if (next !== Infinity && this.#map.size > 0) this.#arm(next);
@@ -112,13 +162,14 @@ export class PendingCalls {
       conn.send(e.msg, e.encode);
       e.sent = true;
     } catch (err) {
-      e.reject(toError(err));
+      this.#fail(e, toError(err));
     }
   }
 
   /** Hands an answer to its call; unknown ids (late answers to given-up calls) are dropped, as Java does. */
   answer(msg: Message): void {
-    this.#map.get(msg.id)?.resolve(msg);
+    const e = this.#map.get(msg.id);
+    if (e !== undefined) this.#succeed(e, msg);
   }
 
   /** Sends every entry that waits to be sent; returns how many. */
@@ -140,7 +191,7 @@ export class PendingCalls {
     let final = 0;
     for (const e of [...this.#map.values()]) {
       if (which === 'all' || (which === 'sent') === e.sent) {
-        e.reject(reason);
+        this.#fail(e, reason);
         if (!e.repeatable) final++;
       }
     }

@@ -1,5 +1,6 @@
 import { ArgumentError, ErrorCode, MessageError, QueueError, RequestError } from '../errors.js';
 import { messageFromFields, isMessage, JSON_MIMETYPE, type Message } from '../message/message.js';
+import { newMessageId } from '../message/factories.js';
 import { javaTrim, validateLineField, validateQueueName } from '../message/validate.js';
 import type { ClientCore } from './core.js';
 import type { RetryValue } from './retry.js';
@@ -17,6 +18,8 @@ export const MAX_QUEUE_WAIT = 2 ** 31 - 1 - QUEUE_TIMEOUT_MARGIN;
  * message handed to it and lost, so a shorter `responseTimeout` is refused.
  */
 export const MIN_POLL_RESPONSE_MARGIN = 1_000;
+/** The topics of every POLL request (one frozen list, not one per poll). */
+const POLL_TOPICS: readonly string[] = Object.freeze(['queue/poll']);
 /** Header timeout of queue-management requests (what Java sends). */
 const MGMT_TIMEOUT = 300;
 
@@ -161,6 +164,7 @@ function queueArg(queue: string, what: string): string {
 export function buildOffer(queue: string, msg: Message, replyTo: string | null | undefined, wait: number): Message {
   if (!isMessage(msg)) throw new ArgumentError(ErrorCode.INVALID_ARGUMENT, 'offer expects a message');
   return messageFromFields({
+    id: newMessageId(),
     type: 'OFFER',
     status: 'NULL',
     oneway: false,
@@ -181,7 +185,7 @@ export function buildOffer(queue: string, msg: Message, replyTo: string | null |
 export function buildPoll(queue: string, wait: number): Message {
   queueArg(queue, 'poll');
   validateLineField(queue, 'A queue name');
-  return messageFromFields({ type: 'POLL', status: 'NULL', queueName: queue, topics: ['queue/poll'], mimetype: 'application/octet-stream', timeout: wait });
+  return messageFromFields({ id: newMessageId(), type: 'POLL', status: 'NULL', queueName: queue, topics: POLL_TOPICS, mimetype: 'application/octet-stream', timeout: wait });
 }
 
 /** Builds a queue-management request (WIRE §9.5) with a JSON object payload. */
@@ -194,10 +198,10 @@ export function offer(core: ClientCore, queue: string, msg: Message, opts: Reado
   try {
     const wait = queueWait(opts.timeout);
     const req = buildOffer(queue, msg, opts.replyTo, wait);
-    const send = (r: Message): Promise<Message> => core.request(r, { timeout: responseTimeout(core, wait, opts.responseTimeout), signal: opts.signal, retry: opts.retry });
-    if (opts.delay === undefined && opts.deliverAt === undefined) return send(req);
+    const ro = { timeout: responseTimeout(core, wait, opts.responseTimeout), signal: opts.signal, retry: opts.retry };
+    if (opts.delay === undefined && opts.deliverAt === undefined) return core.request(req, ro);
     const topics = leases.delayTopic(req.topics, opts.delay, opts.deliverAt);
-    return leases.requireExtension(core, 'offer with a delay').then(() => send(req.with({ topics })));
+    return leases.requireExtension(core, 'offer with a delay').then(() => core.request(req.with({ topics }), ro));
   } catch (err) {
     return Promise.reject(err as Error);
   }

@@ -77,11 +77,12 @@ export class StatsRecorder {
     return o;
   }
 
-  /** Records an answered call that started at `startNs` (process.hrtime.bigint()). */
-  ok(name: string, startNs: bigint): void {
-    // Microseconds: the histogram holds integers ≥ 1.
-    const us = Number((process.hrtime.bigint() - startNs) / 1000n);
-    this.#op(name).h.record(Math.max(1, us));
+  /** Records an answered call that started at `startedAt` (performance.now(), ms). */
+  ok(name: string, startedAt: number): void {
+    // Microseconds: the histogram holds integers ≥ 1. performance.now() is a double, where
+    // process.hrtime.bigint() allocated two BigInts per call (issue 11).
+    const us = Math.round((performance.now() - startedAt) * 1000);
+    this.#op(name).h.record(us < 1 ? 1 : us);
   }
 
   failed(name: string): void {

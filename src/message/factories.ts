@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { TextDecoder } from 'node:util';
 import { ErrorCode, MessageError } from '../errors.js';
 import { canEncode, encodeText } from './charset.js';
@@ -44,6 +44,42 @@ export interface MessageInit extends MessageOptions {
   readonly timeout?: number;
 }
 
+/** Ids made per refill of {@link newMessageId}'s pool. */
+const ID_BATCH = 128;
+const idRandom = Buffer.allocUnsafeSlow(16 * ID_BATCH);
+const idText = Buffer.allocUnsafeSlow(36 * ID_BATCH);
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+let idNext = ID_BATCH;
+
+/**
+ * A new message id: a random (version 4) UUID in canonical lower-case form, as
+ * `crypto.randomUUID()` gives, from pooled random bytes written out as text 128 ids at a time
+ * (issue 11). `randomUUID()` assembles each id from 20 string pieces, about 0.5 KB of garbage
+ * per call on the hot path of every request; this is one flat 36-character string.
+ */
+export function newMessageId(): string {
+  if (idNext === ID_BATCH) refillIds();
+  const at = idNext++ * 36;
+  return idText.toString('latin1', at, at + 36);
+}
+
+function refillIds(): void {
+  randomFillSync(idRandom);
+  let o = 0;
+  for (let i = 0; i < ID_BATCH; i++) {
+    const r = i * 16;
+    idRandom[r + 6] = ((idRandom[r + 6] as number) & 0x0f) | 0x40; // version 4
+    idRandom[r + 8] = ((idRandom[r + 8] as number) & 0x3f) | 0x80; // variant 10
+    for (let j = 0; j < 16; j++) {
+      if (j === 4 || j === 6 || j === 8 || j === 10) idText[o++] = 0x2d; // '-'
+      const b = idRandom[r + j] as number;
+      idText[o++] = HEX_DIGITS[b >> 4] as number;
+      idText[o++] = HEX_DIGITS[b & 15] as number;
+    }
+  }
+  idNext = 0;
+}
+
 const UNIT_MS: Readonly<Record<string, number>> = {
   weeks: 7 * 24 * 3600_000,
   days: 24 * 3600_000,
@@ -74,25 +110,80 @@ export function resolveExpiry(opts: MessageOptions, now: number = Date.now()): n
   return now + rel.value * ms;
 }
 
+/**
+ * Validated single-topic lists, by topic (issue 11): most messages name one topic, and most
+ * programs a few of them; validating and copying it for every message was measurable. The
+ * lists are frozen, so sharing them between messages is safe. Bounded: cleared when full.
+ */
+const singleTopics = new Map<string, readonly string[]>();
+const SINGLE_TOPICS_MAX = 1024;
+
 function topicList(topic: string | readonly string[]): readonly string[] {
-  return validateTopics(typeof topic === 'string' ? [topic] : topic);
+  if (typeof topic !== 'string') return validateTopics(topic);
+  let list = singleTopics.get(topic);
+  if (list === undefined) {
+    list = validateTopics([topic]);
+    if (singleTopics.size >= SINGLE_TOPICS_MAX) singleTopics.clear();
+    singleTopics.set(topic, list);
+  }
+  return list;
 }
+
+// The last mimetype and charset names validated, and their results: a program sends the same
+// few again and again (strings compare by identity first, so a literal is checked at once).
+// Seeded with valid names, so that nothing unvalidated (such as '') can match.
+let lastMimetype = 'application/octet-stream';
+let lastMimetypeValid = 'application/octet-stream';
+let lastCharset = 'UTF-8';
+let lastCharsetValid: string | null = 'UTF-8';
+
+function mimetypeOf(mimetype: string): string {
+  if (mimetype === lastMimetype) return lastMimetypeValid;
+  const valid = validateMimetype(mimetype);
+  lastMimetype = mimetype;
+  lastMimetypeValid = valid;
+  return valid;
+}
+
+function charsetOf(charset: string | null | undefined): string | null {
+  if (charset === null || charset === undefined) return null;
+  if (charset === lastCharset) return lastCharsetValid;
+  const valid = validateCharsetName(charset);
+  lastCharset = charset;
+  lastCharsetValid = valid;
+  return valid;
+}
+
+const NO_OPTIONS: MessageOptions = Object.freeze({});
 
 /** Creates a validated message with type NULL and status NULL (SEMANTICS §2.2). */
 export function createMessage(init: MessageInit): Message {
-  const charset = validateCharsetName(init.charset ?? null);
+  return build(init.requestId, init.topic, init.mimetype, init.charset, init.data, init, init.timeout);
+}
+
+/** {@link createMessage} with the fields as arguments: the factories below call it without building an init object. */
+function build(
+  requestId: string | null | undefined,
+  topic: string | readonly string[],
+  mimetype: string,
+  charsetName: string | null | undefined,
+  payload: Uint8Array | string | undefined,
+  opts: MessageOptions,
+  timeout: number | undefined,
+): Message {
+  const charset = charsetOf(charsetName);
   let data: Buffer;
-  if (typeof init.data === 'string') {
+  if (typeof payload === 'string') {
     if (charset === null) throw new MessageError(ErrorCode.INVALID_CHARSET, 'A text payload needs a charset');
-    data = encodeText(init.data, charset);
-  } else if (init.data === undefined) {
+    data = encodeText(payload, charset);
+  } else if (payload === undefined) {
     data = Buffer.alloc(0);
-  } else if (init.data instanceof Uint8Array) {
-    data = Buffer.isBuffer(init.data) ? init.data : Buffer.from(init.data.buffer, init.data.byteOffset, init.data.byteLength);
+  } else if (payload instanceof Uint8Array) {
+    data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   } else {
     throw new MessageError(ErrorCode.INVALID_ARGUMENT, 'Message data must be a Uint8Array or a string');
   }
-  if (charset !== null && typeof init.data !== 'string' && !canEncode(charset)) {
+  if (charset !== null && typeof payload !== 'string' && !canEncode(charset)) {
     // Bytes given with a charset we cannot decode later: still allowed if TextDecoder knows it.
     try {
       new TextDecoder(charset);
@@ -100,18 +191,18 @@ export function createMessage(init: MessageInit): Message {
       throw new MessageError(ErrorCode.INVALID_CHARSET, `Unknown charset '${charset}'`, { cause: err });
     }
   }
-  const durable = init.durable ?? false;
+  const durable = opts.durable ?? false;
   if (typeof durable !== 'boolean') throw new MessageError(ErrorCode.INVALID_ARGUMENT, 'durable must be a boolean');
   return messageFromFields({
-    id: randomUUID(),
-    requestId: validateLineField(init.requestId, 'A request id'),
-    topics: topicList(init.topic),
-    mimetype: validateMimetype(init.mimetype),
+    id: newMessageId(),
+    requestId: validateLineField(requestId, 'A request id'),
+    topics: topicList(topic),
+    mimetype: mimetypeOf(mimetype),
     charset,
     data,
     durable,
-    expiresAtMillis: resolveExpiry(init),
-    timeout: init.timeout === undefined ? DEFAULT_MESSAGE_TIMEOUT : validateMillis(init.timeout, 'timeout'),
+    expiresAtMillis: opts.expiresAt == null && opts.expiresIn == null ? -1 : resolveExpiry(opts),
+    timeout: timeout === undefined ? DEFAULT_MESSAGE_TIMEOUT : validateMillis(timeout, 'timeout'),
   });
 }
 
@@ -120,8 +211,8 @@ function asText(text: unknown): string {
 }
 
 /** A `text/plain; UTF-8` message (Venice `ipc/plain-text-message`). */
-export function plainTextMessage(requestId: string | null, topic: string | readonly string[], text: string, opts: MessageOptions = {}): Message {
-  return createMessage({ ...opts, requestId, topic, mimetype: 'text/plain', charset: 'UTF-8', data: asText(text) });
+export function plainTextMessage(requestId: string | null, topic: string | readonly string[], text: string, opts: MessageOptions = NO_OPTIONS): Message {
+  return build(requestId, topic, 'text/plain', 'UTF-8', asText(text), opts, undefined);
 }
 
 /** A text message with any mimetype and charset (Venice `ipc/text-message`). */
@@ -131,10 +222,10 @@ export function textMessage(
   mimetype: string,
   charset: string,
   text: string,
-  opts: MessageOptions = {},
+  opts: MessageOptions = NO_OPTIONS,
 ): Message {
   if (typeof charset !== 'string') throw new MessageError(ErrorCode.INVALID_CHARSET, 'A charset must be a string such as "UTF-8"');
-  return createMessage({ ...opts, requestId, topic, mimetype, charset, data: asText(text) });
+  return build(requestId, topic, mimetype, charset, asText(text), opts, undefined);
 }
 
 /** A binary message: raw bytes, no charset (Venice `ipc/binary-message`). */
@@ -143,10 +234,10 @@ export function binaryMessage(
   topic: string | readonly string[],
   mimetype: string,
   data: Uint8Array,
-  opts: MessageOptions = {},
+  opts: MessageOptions = NO_OPTIONS,
 ): Message {
   if (!(data instanceof Uint8Array)) throw new MessageError(ErrorCode.INVALID_ARGUMENT, 'Binary message data must be a Uint8Array');
-  return createMessage({ ...opts, requestId, topic, mimetype, charset: null, data });
+  return build(requestId, topic, mimetype, null, data, opts, undefined);
 }
 
 /**
@@ -154,7 +245,7 @@ export function binaryMessage(
  * serialised compactly; byte arrays become Base64 strings and bigints decimal strings, as
  * Venice writes byte buffers and big integers.
  */
-export function jsonMessage(requestId: string | null, topic: string | readonly string[], value: unknown, opts: MessageOptions = {}): Message {
+export function jsonMessage(requestId: string | null, topic: string | readonly string[], value: unknown, opts: MessageOptions = NO_OPTIONS): Message {
   let text: string | undefined;
   try {
     text = JSON.stringify(value, jsonReplacer);
@@ -162,7 +253,7 @@ export function jsonMessage(requestId: string | null, topic: string | readonly s
     throw new MessageError(ErrorCode.NOT_JSON, 'The data can not be serialised to JSON', { cause: err });
   }
   if (text === undefined) throw new MessageError(ErrorCode.NOT_JSON, 'The data can not be serialised to JSON');
-  return createMessage({ ...opts, requestId, topic, mimetype: JSON_MIMETYPE, charset: 'UTF-8', data: text });
+  return build(requestId, topic, JSON_MIMETYPE, 'UTF-8', text, opts, undefined);
 }
 
 /** Alias of {@link jsonMessage} under its Venice name. */

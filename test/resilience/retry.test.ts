@@ -51,7 +51,9 @@ test('a write that timed out is retried with the same request id and the server 
   });
   await using client = await connect({ uri: server.uri, timeout: 100, retry: { attempts: 10, initialDelay: 10, maxDelay: 20, writes: true } });
   const p = client.send(plainTextMessage(null, 'pay', 'John $100'));
-  await until(() => client.stats().retries >= 2, 5000, 'two retries');
+  // The client counts a retry before its backoff, so wait until the server has seen two of
+  // them too (under load the answer could otherwise come before the second retry is sent).
+  await until(() => client.stats().retries >= 2 && server.stats.idempotency.duplicates >= 2, 5000, 'two retries');
   release();
   const r = await p;
   assert.equal(r.text, 'John $100');
