@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ArgumentError, ConnectionError, ErrorCode, IpcError, isIpcError, RequestError, toError } from '../errors.js';
 import { openTlsSocket } from './tls.js';
-import { newMessageId } from '../message/factories.js';
+import { newMessageId } from '../message/ids.js';
 import { messageFromFields, type Message } from '../message/message.js';
 import { Connection } from '../transport/connection.js';
 import { formatEndpoint, type Endpoint } from '../transport/endpoint.js';
@@ -184,6 +184,7 @@ class ClientImpl implements Client, ClientCore {
         },
       },
     );
+    conn.codec.exactPayloads = false; // a client's messages are the caller's; pooled copies are cheaper
     return conn;
   }
 

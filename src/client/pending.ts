@@ -9,7 +9,7 @@
  * client needs no async wrapper around it.
  */
 import { ErrorCode, TimeoutError, toError } from '../errors.js';
-import { newMessageId } from '../message/factories.js';
+import { newMessageId } from '../message/ids.js';
 import type { Message } from '../message/message.js';
 import type { Connection } from '../transport/connection.js';
 import type { EncodeOptions } from '../transport/message-codec.js';

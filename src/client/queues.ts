@@ -1,6 +1,6 @@
 import { ArgumentError, ErrorCode, MessageError, QueueError, RequestError } from '../errors.js';
 import { messageFromFields, isMessage, JSON_MIMETYPE, type Message } from '../message/message.js';
-import { newMessageId } from '../message/factories.js';
+import { newMessageId } from '../message/ids.js';
 import { javaTrim, validateLineField, validateQueueName } from '../message/validate.js';
 import type { ClientCore } from './core.js';
 import type { RetryValue } from './retry.js';

@@ -60,6 +60,12 @@ export class MessageCodec {
   cipher: SessionCipher | undefined;
   /** Compression cutoff in bytes; -1 = never (WIRE §6). */
   compressCutoff = -1;
+  /**
+   * Small payloads copied out of a socket chunk get a buffer of their own size (true: the
+   * server, whose queues keep messages) or share Node's buffer pool (false: clients; cheaper),
+   * see `ownPayload`.
+   */
+  exactPayloads = true;
   #maxMessageSize: number;
   // One-entry cache: checkSize() and then encode() of the same (immutable) message encode the
   // metadata once.
@@ -179,7 +185,7 @@ export class MessageCodec {
       if (frame.outOfRange !== undefined) markHeaderOutOfRange(m, frame.outOfRange);
       return m;
     };
-    if (!frame.compressed) return build(ownPayload(payload));
+    if (!frame.compressed) return build(ownPayload(payload, this.exactPayloads));
     const max = this.#maxMessageSize;
     // The worst case decides (a hostile peer controls the ratio): see shouldUseAsyncGunzip.
     if (!shouldUseAsyncGunzip(payload.length, max)) return build(gunzipCapped(payload, max));

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { binaryMessage, connect, createMessage, createServer, ErrorCode, isIpcError, plainTextMessage, textMessage } from '../../src/index.js';
-import { newMessageId } from '../../src/message/factories.js';
+import { newMessageId } from '../../src/message/ids.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -152,3 +152,18 @@ test('a decoded payload keeps only its own bytes: a small view into a larger buf
   const big = Buffer.alloc(OWN_PAYLOAD_MAX * 3).subarray(0, OWN_PAYLOAD_MAX + 1);
   assert.equal(ownPayload(big), big, 'large payloads are not copied');
 });
+
+test('ownPayload: an empty payload is the shared empty buffer; clients copy small views into the pool', () => {
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  assert.equal(ownPayload(chunk.subarray(5, 5)).length, 0);
+  assert.equal(ownPayload(chunk.subarray(5, 5)), ownPayload(Buffer.alloc(0)));
+  const view = chunk.subarray(100, 1100);
+  const pooled = ownPayload(view, false);
+  assert.notEqual(pooled.buffer, chunk.buffer, 'not a view of the chunk');
+  assert.equal(pooled.buffer.byteLength, Buffer.poolSize, 'a slice of the shared pool');
+  assert.deepEqual(pooled, view);
+  const larger = chunk.subarray(0, 5000); // at or above half the pool size: a buffer of its own
+  const own = ownPayload(larger, false);
+  assert.equal(own.buffer.byteLength, 5000);
+  assert.deepEqual(own, larger);
+});
