@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createSecretKey, randomFillSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { CodecError, ErrorCode } from '../errors.js';
 
 /** Bytes of the random IV in front of every encrypted frame (WIRE §7.5). */
@@ -39,7 +39,7 @@ function nextIv(target: Buffer): void {
  * §8.3) — far beyond the life of any connection.
  */
 export class SessionCipher {
-  readonly #key: KeyObject;
+  readonly #key: Buffer;
 
   /** @param key - the 32-byte AES-256 key, e.g. from `DhKeyPair.computeSessionKey`. */
   constructor(key: Uint8Array) {
@@ -47,7 +47,7 @@ export class SessionCipher {
       throw new CodecError(ErrorCode.KEY_EXCHANGE_FAILED, `AES-256 needs a 32-byte key, got ${key.length} bytes`);
     }
     // Own copy: the caller may reuse or wipe its buffer.
-    this.#key = createSecretKey(key);
+    this.#key = Buffer.from(key);
   }
 
   /**
