@@ -279,9 +279,9 @@ export const CIPHER_META_BYTES = 300;
 
 /**
  * CPU time (user + system, `process.cpuUsage`) per encrypt/decrypt of a 300 B frame with the
- * 34-byte AAD and of a 5 KB frame without: `rounds` rounds in which the four calls take turns,
- * each run for `millis / rounds` after a warm-up; the median round of each call. CPU time, unlike
- * throughput, is barely moved by other processes on the machine.
+ * 34-byte AAD and of a 5 KB frame without: after a warm-up, `rounds` rounds in which the four
+ * calls take turns (about `millis` in all, `millis / rounds / 4` per call and round); the median
+ * round of each call. CPU time, unlike throughput, is barely moved by other processes.
  */
 export function measureCipherCost(millis = 280, rounds = 7): CipherCost {
   const cipher = new SessionCipher(randomBytes(32));
