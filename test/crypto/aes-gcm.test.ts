@@ -107,3 +107,17 @@ test('IVs are never repeated across many frames and pool refills', () => {
   for (let i = 0; i < 5000; i++) seen.add(cipher.encrypt(Buffer.from([i & 0xff])).subarray(0, 12).toString('hex'));
   assert.equal(seen.size, 5000);
 });
+
+test('keeps its own copy of the key: wiping the caller buffer changes nothing', T, () => {
+  const key = Buffer.alloc(32, 6);
+  const cipher = new SessionCipher(key);
+  const frame = cipher.encrypt(Buffer.from('kept'), Buffer.alloc(34, 2));
+  key.fill(0);
+  assert.equal(cipher.decrypt(frame, Buffer.alloc(34, 2)).toString(), 'kept');
+  // Frames of the wiped caller buffer's key do not authenticate under the copy.
+  assert.throws(() => cipher.decrypt(new SessionCipher(key).encrypt(Buffer.from('kept'))), isDecryptFailed);
+  // A Uint8Array view into a larger buffer is copied by its own bytes only.
+  const backing = new Uint8Array(64).fill(8);
+  const view = new SessionCipher(backing.subarray(16, 48));
+  assert.equal(new SessionCipher(Buffer.alloc(32, 8)).decrypt(view.encrypt(Buffer.from('v'))).toString(), 'v');
+});
