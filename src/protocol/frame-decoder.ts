@@ -11,6 +11,9 @@ export interface RawFrame extends Header {
   readonly payload: Buffer;
 }
 
+/** Receives decoded frames: a function, or an object with an `onFrame` method (no closure needed). */
+export type FrameSink = ((frame: RawFrame) => void) | { onFrame(frame: RawFrame): void };
+
 /** Length limits checked the moment a frame length is read, before the body is buffered. */
 export interface FrameLimits {
   /** Largest meta frame accepted, in bytes. */
@@ -57,7 +60,7 @@ export class FrameDecoder {
   // Partial field being assembled across chunks: a buffer of the declared size (small fields)
   // or the chunk views received so far (large fields).
   #partial: Buffer = EMPTY;
-  #pieces: Buffer[] = [];
+  #pieces: Buffer[] | undefined;
   #partialFill = 0;
   #need = HEADER_SIZE;
   // Fields of the message being decoded.
@@ -88,7 +91,7 @@ export class FrameDecoder {
    * Consumes `chunk`, calling `onFrame` for each complete message. Throws a ProtocolError on
    * malformed input (and stays failed).
    */
-  push(chunk: Buffer, onFrame: (frame: RawFrame) => void): void {
+  push(chunk: Buffer, onFrame: FrameSink): void {
     if (this.#state === State.FAILED) throw new ProtocolError(ErrorCode.INTERNAL, 'decoder already failed');
     let off = 0;
     try {
@@ -106,7 +109,7 @@ export class FrameDecoder {
             const piece = chunk.subarray(off, off + n);
             // A view keeps its whole chunk alive: copy a small piece of a much larger chunk, so
             // the memory held stays in proportion to the bytes received.
-            this.#pieces.push(piece.buffer.byteLength > 2 * n + 4096 ? ownCopy(piece) : piece);
+            (this.#pieces ??= []).push(piece.buffer.byteLength > 2 * n + 4096 ? ownCopy(piece) : piece);
           }
           this.#partialFill += n;
           off += n;
@@ -115,8 +118,8 @@ export class FrameDecoder {
             field = this.#partial;
             this.#partial = EMPTY;
           } else {
-            field = Buffer.concat(this.#pieces, this.#need);
-            this.#pieces = [];
+            field = Buffer.concat(this.#pieces ?? [], this.#need);
+            this.#pieces = undefined;
           }
           this.#partialFill = 0;
         }
@@ -131,7 +134,7 @@ export class FrameDecoder {
   /** Memory the field being assembled keeps alive (its buffer, or the chunks behind its views). */
   get retainedBytes(): number {
     let n = this.#partial.length;
-    for (const p of this.#pieces) n += p.buffer.byteLength;
+    for (const p of this.#pieces ?? []) n += p.buffer.byteLength;
     return n;
   }
 
@@ -145,7 +148,7 @@ export class FrameDecoder {
     this.#need = n;
   }
 
-  #onField(field: Buffer, onFrame: (frame: RawFrame) => void): void {
+  #onField(field: Buffer, onFrame: FrameSink): void {
     switch (this.#state) {
       case State.GET_HEADER:
         this.#header = readHeader(field, 0);
@@ -196,7 +199,8 @@ export class FrameDecoder {
         this.#headerBytes = EMPTY;
         this.#meta = EMPTY;
         this.#expect(State.GET_HEADER, HEADER_SIZE);
-        onFrame(frame);
+        if (typeof onFrame === 'function') onFrame(frame);
+        else onFrame.onFrame(frame);
         return;
       }
       case State.FAILED:

@@ -283,7 +283,7 @@ export class Connection {
     if (this.#state !== 'open') return; // closing: input is read only to see the peer's EOF
     const before = this.#framesRead;
     try {
-      this.#decoder.push(chunk, this.#onFrame);
+      this.#decoder.push(chunk, this);
     } catch (err) {
       this.destroy(toError(err));
       return;
@@ -291,7 +291,8 @@ export class Connection {
     this.#observer?.afterChunk(this.#decoder.heldBytes, this.#decoder.midMessage, this.#framesRead - before);
   }
 
-  readonly #onFrame = (frame: RawFrame): void => {
+  /** The decoder's {@link FrameSink} (a method, not a closure per connection: idle memory). */
+  onFrame(frame: RawFrame): void {
     this.#framesRead++;
     if (this.#state === 'closed') return;
     if (this.#decoding || this.#inQueue !== undefined) {
@@ -301,7 +302,8 @@ export class Connection {
       return;
     }
     this.#deliver(frame);
-  };
+  }
+
 
   /** Decodes and hands a frame to the owner; async decode steps hold back later frames. */
   #deliver(frame: RawFrame): void {
