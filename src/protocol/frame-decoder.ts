@@ -48,10 +48,10 @@ function ownCopy(b: Buffer): Buffer {
  *
  * Outputs alias the input: a field that lies within one chunk is handed out as a view of that
  * chunk (no copy). A small field (up to 16 KiB) that spans chunks is copied into a buffer of its
- * declared size; a larger one is kept as the views of the chunks it arrived in and copied once,
- * into a buffer of exactly its size, when its last byte arrives (the least any decoder that
- * hands out one contiguous Buffer can do). Lengths are checked against the limits as soon as
- * their 4 bytes are known, and memory grows only with the bytes received, never with a length a
+ * declared size; a larger one is kept as the views of the chunks it arrived in until half of it
+ * is here, then copied into a buffer of exactly its size, and the rest is copied in as it
+ * arrives: one copy, as the least any decoder that hands out one contiguous Buffer must do. Lengths are checked against the limits as soon as
+ * their 4 bytes are known, and memory stays within twice the bytes received, never follows a length a
  * peer merely claims. After an error the decoder stays failed.
  */
 export class FrameDecoder {
@@ -102,7 +102,7 @@ export class FrameDecoder {
           off += this.#need;
         } else {
           const n = Math.min(this.#need - this.#partialFill, chunk.length - off);
-          if (this.#need <= COPY_UP_TO) {
+          if (this.#need <= COPY_UP_TO || this.#partial.length === this.#need) {
             if (this.#partialFill === 0) this.#partial = Buffer.allocUnsafe(this.#need);
             chunk.copy(this.#partial, this.#partialFill, off, off + n);
           } else {
@@ -110,17 +110,22 @@ export class FrameDecoder {
             // A view keeps its whole chunk alive: copy a small piece of a much larger chunk, so
             // the memory held stays in proportion to the bytes received.
             (this.#pieces ??= []).push(piece.buffer.byteLength > 2 * n + 4096 ? ownCopy(piece) : piece);
+            // Half the field is here: from now on it is copied into its final buffer as it
+            // arrives (at most twice the bytes received), so the copy overlaps the transfer
+            // instead of all of it waiting for the last byte.
+            if (2 * (this.#partialFill + n) >= this.#need) {
+              const whole = Buffer.allocUnsafe(this.#need);
+              let at = 0;
+              for (const p of this.#pieces) at += p.copy(whole, at);
+              this.#partial = whole;
+              this.#pieces = undefined;
+            }
           }
           this.#partialFill += n;
           off += n;
           if (this.#partialFill < this.#need) return;
-          if (this.#need <= COPY_UP_TO) {
-            field = this.#partial;
-            this.#partial = EMPTY;
-          } else {
-            field = Buffer.concat(this.#pieces ?? [], this.#need);
-            this.#pieces = undefined;
-          }
+          field = this.#partial;
+          this.#partial = EMPTY;
           this.#partialFill = 0;
         }
         this.#onField(field, onFrame);

@@ -106,3 +106,26 @@ test('a partial large payload holds about the bytes received, not the chunks the
   assert.ok(frames[0]!.payload.equals(Buffer.alloc(200_000, 5)));
   assert.equal(d.retainedBytes, 0);
 });
+
+test('a large field moves to its final buffer once half of it is here, never earlier', () => {
+  const payload = Buffer.alloc(100_000);
+  for (let i = 0; i < payload.length; i++) payload[i] = i & 0xff;
+  const wire = Buffer.concat(encodeFrames(header(3), Buffer.from('meta'), payload));
+  const start = wire.length - payload.length;
+  const d = new FrameDecoder({ maxMetaFrame: 1024, maxPayloadFrame: 1 << 20 });
+  const frames: RawFrame[] = [];
+  d.push(Buffer.from(wire.subarray(0, start)), (f) => frames.push(f));
+  let off = start;
+  for (const step of [20_000, 29_999]) {
+    d.push(Buffer.from(wire.subarray(off, off + step)), (f) => frames.push(f));
+    off += step;
+    assert.ok(d.retainedBytes <= off - start, `${d.retainedBytes} retained for ${off - start} received`);
+  }
+  d.push(Buffer.from(wire.subarray(off, off + 1)), (f) => frames.push(f)); // 50,000: half
+  off += 1;
+  assert.equal(d.retainedBytes, payload.length);
+  assert.ok(d.retainedBytes <= 2 * (off - start));
+  d.push(Buffer.from(wire.subarray(off)), (f) => frames.push(f));
+  assert.equal(frames.length, 1);
+  assert.ok(frames[0]!.payload.equals(payload));
+});
