@@ -18,8 +18,8 @@ export const PUBSUB_FEATURE = 'pubsub';
 
 /** Bytes a push adds besides its payload (header 34 + frame lengths 8 + ~90 metadata), for budgeting. */
 const PUSH_OVERHEAD = 128;
-/** Pushes are encoded once for every plaintext subscriber (see EncodeOptions.shared). */
-const SHARED = { shared: true } as const;
+/** Pushes are encoded once for every plaintext subscriber (EncodeOptions.shared) and written as one batch per subscriber (SendOptions.batch). */
+const SHARED = { shared: true, batch: true } as const;
 /** A subscriber's batch is handed over at once when it reaches this size (one socket write's worth). */
 const BATCH_FLUSH_BYTES = 64 * 1024;
 /** Length of one drain-measurement window (ms): the budget follows the bytes drained in the last two windows. */

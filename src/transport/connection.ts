@@ -81,6 +81,25 @@ interface OutItem {
  * One socket (TCP or Unix) carrying Venice IPC messages: framing, codec, ordered writes with
  * coalescing, read backpressure, close. This class owns the socket's listeners.
  */
+/**
+ * Messages written in one tick go out together (one writev), except that every this many a
+ * batch is handed to the kernel at once: with several requests (or responses) in flight, the
+ * peer starts on the first ones while the rest are still being produced, instead of both sides
+ * taking turns with whole batches. Measured (5 KB TEST, 16 in flight, TCP, same run): 84-95k
+ * msgs/s coalescing per tick, 127-173k flushing every 4 on one side, raw `net` 142-149k; every 1
+ * or 2 costs more syscalls than it gains, 8 or 16 gains less.
+ */
+const FLUSH_EVERY = 4;
+
+/** How {@link Connection.send} writes a message. */
+export interface SendOptions extends EncodeOptions {
+  /**
+   * Part of a batch the caller sends in one go (pub/sub pushes to one subscriber): stays in the
+   * tick's single write, no early flush.
+   */
+  readonly batch?: boolean;
+}
+
 export class Connection {
   readonly codec: MessageCodec;
   readonly #socket: Socket;
@@ -103,6 +122,8 @@ export class Connection {
   // outbound; the queue exists only while a message is being compressed off the event loop
   #outQueue: OutItem[] | undefined;
   #corked = false;
+  /** Messages written since the socket was corked (see FLUSH_EVERY). */
+  #corkedMessages = 0;
   #pendingAsyncBytes = 0;
 
   // Listeners are shared by every connection (`this` is the socket), not closures per socket:
@@ -194,7 +215,7 @@ export class Connection {
    * Queues a message for sending, in call order. Encoding errors (e.g. too large) throw
    * synchronously; `done` is called once the bytes were handed to the kernel (or failed).
    */
-  send(msg: Message, opts?: EncodeOptions, done?: (err?: Error | null) => void): void {
+  send(msg: Message, opts?: SendOptions, done?: (err?: Error | null) => void): void {
     if (this.#state !== 'open') {
       const err = this.#closeError ?? new ConnectionError(ErrorCode.CONNECTION_CLOSED, 'The connection is closed');
       if (done !== undefined) done(err);
@@ -203,7 +224,7 @@ export class Connection {
     const bufs = this.codec.encode(msg, opts);
     const q = this.#outQueue;
     if (q === undefined && !(bufs instanceof Promise)) {
-      this.#write(bufs, done);
+      this.#write(bufs, done, opts?.batch === true);
       return;
     }
     if (bufs instanceof Promise) this.#pendingAsyncBytes += msg.data.length;
@@ -216,7 +237,7 @@ export class Connection {
   }
 
   /** Like {@link send}, resolving once written to the kernel. */
-  sendAsync(msg: Message, opts?: EncodeOptions): Promise<void> {
+  sendAsync(msg: Message, opts?: SendOptions): Promise<void> {
     return new Promise((resolve, reject) => {
       this.send(msg, opts, (err) => (err ? reject(err) : resolve()));
     });
@@ -247,7 +268,7 @@ export class Connection {
     }
   }
 
-  #write(bufs: Buffer[], done?: (err?: Error | null) => void): void {
+  #write(bufs: Buffer[], done?: (err?: Error | null) => void, batch = false): void {
     const s = this.#socket;
     if (!this.#corked) {
       this.#corked = true;
@@ -257,6 +278,11 @@ export class Connection {
     const last = bufs.length - 1;
     for (let i = 0; i < last; i++) s.write(bufs[i] as Buffer);
     s.write(bufs[last] as Buffer, done);
+    if (!batch && ++this.#corkedMessages >= FLUSH_EVERY) {
+      this.#corkedMessages = 0;
+      this.#corked = false;
+      s.uncork();
+    }
     if (s.writableLength > this.#highWater) this.pauseReading('drain');
   }
 
@@ -264,6 +290,7 @@ export class Connection {
   static #uncork(this: void, c: Connection): void {
     if (!c.#corked) return;
     c.#corked = false;
+    c.#corkedMessages = 0;
     c.#socket.uncork();
   }
 
