@@ -12,10 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { binaryMessage, connect, createServer } from '../src/index.js';
 import { installCleanupHandlers } from './lib/cleanup.js';
+import { consumer, QUEUE_IN_FLIGHT } from './queue.js';
 import { goSignal, rawStream, roleChild, runRoles, wallNow, type RoleResult, type StreamFigures } from './lib/stream.js';
 
 const SIZE = 1000;
-const IN_FLIGHT = 64;
+const IN_FLIGHT = QUEUE_IN_FLIGHT;
 const QUEUE = 'paced';
 const SELF = fileURLToPath(import.meta.url);
 
@@ -45,27 +46,6 @@ async function producer(uri: string, count: number, rate: number): Promise<void>
   });
   await client.close();
   process.stdout.write(JSON.stringify({ start } satisfies RoleResult) + '\n');
-}
-
-async function consumer(uri: string, count: number): Promise<void> {
-  const client = await connect({ uri });
-  const latencies: number[] = [];
-  let end = 0;
-  await goSignal();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (latencies.length < count) {
-        const res = await client.poll(QUEUE, { timeout: 200 });
-        if (res.responseOk && latencies.length < count) {
-          const now = wallNow();
-          latencies.push(now - res.data.readDoubleLE(0));
-          if (latencies.length === count) end = now;
-        }
-      }
-    }),
-  );
-  await client.close();
-  process.stdout.write(JSON.stringify({ end, latencies } satisfies RoleResult) + '\n');
 }
 
 /** Result of {@link queuePacedBench}. */
@@ -106,7 +86,7 @@ async function main(): Promise<void> {
 if (process.argv[1] === SELF) {
   const [role, target, n, rate] = process.argv.slice(2);
   const run =
-    role === 'producer' ? producer(target!, Number(n), Number(rate)) : role === 'consumer' ? consumer(target!, Number(n)) : main();
+    role === 'producer' ? producer(target!, Number(n), Number(rate)) : role === 'consumer' ? consumer(target!, Number(n), QUEUE) : main();
   run.catch((err: unknown) => {
     console.error(err);
     process.exitCode = 1;

@@ -44,7 +44,8 @@ async function producer(uri: string, count: number): Promise<void> {
   process.stdout.write(JSON.stringify({ start } satisfies RoleResult) + '\n');
 }
 
-async function consumer(uri: string, count: number): Promise<void> {
+/** The consumer role: `QUEUE_IN_FLIGHT` polls of `queue` waiting until `count` messages came; prints its RoleResult. */
+export async function consumer(uri: string, count: number, queue = 'bench'): Promise<void> {
   const client = await connect({ uri });
   const latencies: number[] = [];
   let end = 0;
@@ -52,7 +53,7 @@ async function consumer(uri: string, count: number): Promise<void> {
   await Promise.all(
     Array.from({ length: QUEUE_IN_FLIGHT }, async () => {
       while (latencies.length < count) {
-        const res = await client.poll('bench', { timeout: 200 });
+        const res = await client.poll(queue, { timeout: 200 });
         if (res.responseOk && latencies.length < count) {
           const now = wallNow();
           latencies.push(now - res.data.readDoubleLE(0));
