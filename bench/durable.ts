@@ -64,6 +64,9 @@ export interface DurableRow {
   readonly syncsPerMsg: number | null;
 }
 
+/** What one offer row's queue may hold (1000-byte messages; a row lasts `seconds`). */
+const ROW_QUEUE_MAX_BYTES = 1024 * 1024 * 1024;
+
 function toRow(r: Row, kind: DurableRowKind, inFlight: number): DurableRow {
   const l = Float64Array.from(r.latencies).sort();
   return {
@@ -338,20 +341,24 @@ export async function durableBench(o: DurableBenchOptions): Promise<DurableBench
     }
     const walDir = join(dir, 'server');
     await mkdir(walDir);
-    server = await createServer({ port: 0, walDir, walFileSystem: tracker });
+    // Nobody polls the offer rows' queues: they hold every message of their row, more than the
+    // default 64 MiB per queue (queueMaxBytes) once a row passes ~67k msgs/s for a second.
+    server = await createServer({ port: 0, walDir, walFileSystem: tracker, maxQueueBytes: 4 * ROW_QUEUE_MAX_BYTES });
     const counts = instrumentOffers(server, tracker);
     const feature = (server as unknown as ServerCore).features.get(WAL_FEATURE) as WalFeature;
     for (const n of inFlights) {
       progress(`durable: offer to a memory queue, ${n} in flight`);
-      await server.createQueue(`plain${n}`, { capacity: 2 ** 31 - 1 });
+      await server.createQueue(`plain${n}`, { capacity: 2 ** 31 - 1, maxBytes: ROW_QUEUE_MAX_BYTES });
       add(toRow({ ...(await runClient(server.uri, `plain${n}`, n, seconds, false)), name: `offer bounded (memory), ${n} in flight` }, 'memory', n));
+      await server.removeQueue(`plain${n}`); // nobody polls it: free what it holds
     }
     for (const n of o.durableInFlights ?? [1, 64, 256]) {
       progress(`durable: durable offer, ${n} in flight`);
       const q = `durable${n}`;
-      await server.createQueue(q, { capacity: 2 ** 31 - 1, durable: true });
+      await server.createQueue(q, { capacity: 2 ** 31 - 1, durable: true, maxBytes: ROW_QUEUE_MAX_BYTES });
       const row = await runClient(server.uri, q, n, seconds, true);
       add(toRow({ ...row, name: `offer durable, ${n} in flight`, syncs: feature.logStats(q)!.syncs }, 'durable', n));
+      await server.removeQueue(q);
     }
     for (const n of o.pairInFlights ?? [1, 64]) {
       progress(`durable: a producer and a consumer, ${n} in flight each`);
