@@ -354,8 +354,13 @@ export function ownPayload(data: Buffer, exact = true): Buffer {
   if (data.length === 0) return EMPTY;
   if (data.length > OWN_PAYLOAD_MAX || data.buffer.byteLength <= 2 * data.length) return data;
   if (!exact && data.length < POOLED_COPY_MAX) return Buffer.from(data);
-  const copy = Buffer.allocUnsafeSlow(data.length);
-  data.copy(copy);
+  return exactCopy(data);
+}
+
+/** A copy of `b` in a buffer of exactly its size (not a slab of Node's pool shared with other buffers). */
+export function exactCopy(b: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(b.length);
+  b.copy(copy);
   return copy;
 }
 

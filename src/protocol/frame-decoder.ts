@@ -1,4 +1,5 @@
 import { ErrorCode, ProtocolError } from '../errors.js';
+import { exactCopy } from '../message/message.js';
 import { HEADER_SIZE, readHeader, type Header } from './header.js';
 
 /** One message as it came off the wire: header, meta frame and payload frame, still encoded. */
@@ -34,13 +35,6 @@ const enum State {
 const EMPTY = Buffer.alloc(0);
 /** A field up to this size that spans chunks is copied as it arrives; a larger one is collected as chunk views. */
 const COPY_UP_TO = 16 * 1024;
-
-/** A copy of `b` in a buffer of its own (not a slab of Node's pool shared with other buffers). */
-function ownCopy(b: Buffer): Buffer {
-  const c = Buffer.allocUnsafeSlow(b.length);
-  b.copy(c);
-  return c;
-}
 
 /**
  * Incremental decoder of the message envelope (WIRE §2). Feed it chunks of any size with
@@ -109,7 +103,7 @@ export class FrameDecoder {
             const piece = chunk.subarray(off, off + n);
             // A view keeps its whole chunk alive: copy a small piece of a much larger chunk, so
             // the memory held stays in proportion to the bytes received.
-            (this.#pieces ??= []).push(piece.buffer.byteLength > 2 * n + 4096 ? ownCopy(piece) : piece);
+            (this.#pieces ??= []).push(piece.buffer.byteLength > 2 * n + 4096 ? exactCopy(piece) : piece);
             // Half the field is here: from now on it is copied into its final buffer as it
             // arrives (at most twice the bytes received), so the copy overlaps the transfer
             // instead of all of it waiting for the last byte.

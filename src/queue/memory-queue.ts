@@ -21,7 +21,7 @@ import type {
   QueueStore,
   QueueType,
 } from './types.js';
-import { WaitList, type WaitNode } from './wait-list.js';
+import { WaitList, type WaitNode } from '../util/wait-list.js';
 
 const debug = debuglog('venice-ipc');
 

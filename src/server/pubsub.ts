@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { messageFromFields, type Message } from '../message/message.js';
+import type { Message } from '../message/message.js';
 import type { MessageTypeName } from '../protocol/codes.js';
 import type { RequestContext, RequestHandler, ServerCore, ServerFeature, SessionState } from './core.js';
 import type { PubSubSettings } from './pubsub-options.js';
-import { RESPONSE_TIMEOUT, textResponse } from './responses.js';
+import { constantTextResponse, textResponse } from './responses.js';
 
 /** Response text of SUBSCRIBE (WIRE §9.2). */
 export const SUBSCRIBED_TEXT = 'Subscribed to the topics.';
@@ -235,7 +235,7 @@ export class PubSubFeature implements ServerFeature {
   #publish(msg: Message): Message {
     this.deliver(msg);
     this.bridge?.published(msg);
-    return publishedResponse(msg);
+    return constantTextResponse(msg, 'OK', PUBLISHED_DATA);
   }
 
   /** Fans a published message out to this server's subscribers of its topic (a local PUBLISH, or one from another node). */
@@ -444,26 +444,6 @@ export class PubSubFeature implements ServerFeature {
 function owned(push: Message): Message {
   const data = push.data;
   return data.buffer.byteLength > 2 * data.length ? push.with({ data: Buffer.from(data) }) : push;
-}
-
-/**
- * The answer to PUBLISH: the fields of `textResponse(req, 'OK', PUBLISHED_TEXT)` (same wire
- * bytes), built without its per-call costs, as it is sent once per publish. Its constant text
- * holds no file path, so it is not listed for redaction (src/server/redact.ts).
- */
-function publishedResponse(req: Message): Message {
-  return messageFromFields({
-    id: req.id,
-    type: 'RESPONSE',
-    status: 'OK',
-    oneway: true,
-    requestId: req.requestId,
-    topics: req.topics,
-    mimetype: 'text/plain',
-    charset: 'UTF-8',
-    data: PUBLISHED_DATA,
-    timeout: RESPONSE_TIMEOUT,
-  });
 }
 
 /** Creates the publish/subscribe feature of a server. */

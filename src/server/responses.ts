@@ -15,6 +15,14 @@ export function textResponse(req: Message, status: ResponseStatusName, text: str
   return serverResponse(req, status, 'text/plain', Buffer.from(redacted(req, text), 'utf8'));
 }
 
+/**
+ * Like {@link textResponse} for a constant text already encoded once (the answer to PUBLISH,
+ * sent once per publish): `text` is shared by every answer and holds no file path to redact.
+ */
+export function constantTextResponse(req: Message, status: ResponseStatusName, text: Buffer): Message {
+  return serverResponse(req, status, 'text/plain', text);
+}
+
 /** Like {@link textResponse} with an `application/json` payload (`value` written compactly). */
 export function jsonResponse(req: Message, status: ResponseStatusName, value: unknown, pretty = false): Message {
   return serverResponse(req, status, JSON_MIMETYPE, Buffer.from(redacted(req, pretty ? writeJson(value, true) : JSON.stringify(value)), 'utf8'));

@@ -23,17 +23,34 @@ export class WaitList<T> {
 
   /** Appends a waiter; returns its node for {@link remove}. */
   push(value: T): WaitNode<T> {
-    const node: WaitNode<T> = { value, prev: this.#tail, next: undefined, linked: true };
+    const node: WaitNode<T> = { value, prev: undefined, next: undefined, linked: false };
+    this.append(node);
+    return node;
+  }
+
+  /**
+   * Appends a node the caller owns and may append again after it was removed (no allocation
+   * per append); a node still linked is moved to the end.
+   */
+  append(node: WaitNode<T>): void {
+    if (node.linked) this.remove(node);
+    node.linked = true;
+    node.prev = this.#tail;
+    node.next = undefined;
     if (this.#tail === undefined) this.#head = node;
     else this.#tail.next = node;
     this.#tail = node;
     this.#length++;
-    return node;
   }
 
   /** The oldest waiter, not removed. */
   peek(): T | undefined {
     return this.#head?.value;
+  }
+
+  /** The oldest node, not removed. */
+  first(): WaitNode<T> | undefined {
+    return this.#head;
   }
 
   /** Removes and returns the oldest waiter. */
